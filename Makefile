@@ -1,0 +1,41 @@
+# briefbot: `make run` and `make test` work on a fresh machine (they build .venv first).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EVAL_DIR ?= ../shared/eval
+
+.PHONY: install run test lint eval eval-quick bench clean
+
+install: $(STAMP)
+
+# torch goes in first, spelled exactly torch==2.13.0: that is the local CPU build. Any other
+# spelling (or letting sentence-transformers pull it in) downloads a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/briefbot ingest samples/
+	$(BIN)/briefbot start
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot ingest retrieval tests
+	$(BIN)/ruff format --check bot ingest retrieval tests
+
+eval: $(STAMP)
+	$(BIN)/briefbot eval $(EVAL_DIR)/squad-v1.1 $(EVAL_DIR)/squad-offtopic $(EVAL_DIR)/squad-v2-half --limit 2000 --out eval-out
+
+eval-quick: $(STAMP)
+	$(BIN)/briefbot eval $(EVAL_DIR)/squad-v1.1 $(EVAL_DIR)/squad-offtopic $(EVAL_DIR)/squad-v2-half --limit 300 --out eval-out
+
+bench: $(STAMP)
+	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl
+
+clean:
+	rm -rf $(VENV) eval-out
