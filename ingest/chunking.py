@@ -1,0 +1,59 @@
+"""Chunks: overlapping windows of whole sentences that fit the embedding model's input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from retrieval.types import Chunk, Sentence
+
+WINDOW = 5
+STRIDE = 2
+
+
+def chunk_text(title: str, sentences: Sequence[Sentence]) -> str:
+    """What a chunk embeds: the briefing title, then its sentences."""
+    body = " ".join(s.text for s in sentences)
+    return f"{title}\n{body}" if title else body
+
+
+def build_chunks(
+    briefing_id: str,
+    title: str,
+    sentences: Sequence[Sentence],
+    count_tokens: Callable[[str], int],
+    max_tokens: int = 256,
+    window: int = WINDOW,
+    stride: int = STRIDE,
+) -> list[tuple[Chunk, str]]:
+    """Windows of up to `window` sentences every `stride` sentences, each within max_tokens.
+
+    A window is shortened (never cut inside a sentence) until title and sentences fit; every
+    sentence lies in at least one chunk, so each has context to be ranked with.
+    """
+    chunks: list[tuple[Chunk, str]] = []
+    n = len(sentences)
+    start = 0
+    covered = -1
+    while start < n:
+        end = min(start + window, n)
+        while (
+            end - start > 1 and count_tokens(chunk_text(title, sentences[start:end])) > max_tokens
+        ):
+            end -= 1
+        part = sentences[start:end]
+        index = len(chunks)
+        chunk = Chunk(
+            id=f"{briefing_id}:c{index}",
+            briefing_id=briefing_id,
+            index=index,
+            text=" ".join(s.text for s in part),
+            first_sentence=part[0].index,
+            last_sentence=part[-1].index,
+        )
+        chunks.append((chunk, chunk_text(title, part)))
+        covered = end - 1
+        if end >= n:
+            break
+        # Move on by the stride, but never skip a sentence no chunk has covered yet.
+        start = min(start + stride, covered + 1)
+    return chunks

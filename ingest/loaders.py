@@ -1,0 +1,256 @@
+"""Turning sources (files, uploads, URLs, stdin, eval sets) into Briefings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from ingest.errors import IngestError
+from ingest.extract import extract_article, extract_pdf_text, normalise_text, title_from_sentence
+from ingest.fetch import UrlFetcher
+from ingest.identity import briefing_id_for, normalise_url
+from retrieval.types import Briefing
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+UPLOAD_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf")
+FILE_SUFFIXES = (*UPLOAD_SUFFIXES, ".jsonl")
+TITLE_LINE_CHARS = 120
+
+_FRONT_MATTER_KEYS = ("title", "date", "url", "author")
+_FRONT_MATTER_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*:")
+_LEADING_DATE = re.compile(r"^\s*date:?[ \t]+(\d{4}-\d{2}-\d{2})(?!\d)[ \t]*", re.IGNORECASE)
+_HEADING = re.compile(r"^#{1,6}\s+")
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split `---` key: value lines off the top; the text is unchanged when there are none."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+        if lines[end].strip() and not _FRONT_MATTER_LINE.match(lines[end]):
+            return {}, text  # a horizontal rule above prose, not front matter
+    else:
+        return {}, text
+    fields: dict[str, str] = {}
+    for line in lines[1:end]:
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key in _FRONT_MATTER_KEYS:
+            fields[key] = value.strip().strip("\"'").strip()
+    return fields, "\n".join(lines[end + 1 :])
+
+
+def _to_date(value: str, source: str, where: str) -> date:
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError as e:
+        raise IngestError(
+            source, f"{where} {value!r} is not a valid date; write it as YYYY-MM-DD"
+        ) from e
+
+
+def load_text(
+    text: str,
+    source: str,
+    *,
+    url: str | None = None,
+    title: str | None = None,
+    published: date | None = None,
+) -> Briefing:
+    """Build a Briefing from plain text or markdown; explicit arguments win over the text's own."""
+    text = normalise_text(text)
+    fields, text = _split_front_matter(text)
+    author = fields.get("author") or None
+    url = url or fields.get("url") or None
+    title = title or fields.get("title") or None
+    if published is None and fields.get("date"):
+        published = _to_date(fields["date"], source, "the front matter date")
+    match = _LEADING_DATE.match(text)
+    if match:
+        found = _to_date(match.group(1), source, "the leading date")
+        published = published or found
+        text = text[match.end() :]
+    text = normalise_text(text)
+    if title is None:
+        first, newline, rest = text.partition("\n")
+        first = _HEADING.sub("", first).strip()
+        if newline and rest.strip() and first and len(first) <= TITLE_LINE_CHARS:
+            title, text = first, normalise_text(rest)
+    if not text:
+        raise IngestError(source, "the text is empty; send the briefing's text")
+    return Briefing(
+        id=briefing_id_for(url, text),
+        title=title or title_from_sentence(text),
+        text=text,
+        source=source,
+        url=normalise_url(url) if url else None,
+        published=published,
+        author=author,
+    )
+
+
+def load_html(html: str | bytes, source: str, *, url: str | None = None) -> Briefing:
+    """Build a Briefing from an HTML page's main article text and metadata."""
+    return extract_article(html, url, source)
+
+
+def load_pdf(data: bytes, source: str, *, url: str | None = None) -> Briefing:
+    """Build a Briefing from a PDF's text layer; its metadata title is used when present."""
+    text, title = extract_pdf_text(data, source)
+    return load_text(text, source, url=url, title=title)
+
+
+def decode_text(data: bytes, source: str, charset: str | None = None) -> str:
+    """Decode text bytes: the given charset, else UTF-8 (BOM allowed), else Windows-1252."""
+    if b"\x00" in data:
+        raise IngestError(source, "this looks like a binary file, not text; send a text file")
+    for encoding in (charset, "utf-8-sig", "cp1252"):
+        if not encoding:
+            continue
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise IngestError(source, "the text is not in a known encoding; save it as UTF-8 and retry")
+
+
+def load_bytes(data: bytes, filename: str, source: str) -> Briefing:
+    """Build a Briefing from an uploaded file's bytes, by its extension."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return load_text(decode_text(data, source), source)
+    if suffix in HTML_SUFFIXES:
+        return load_html(data, source)
+    if suffix == ".pdf":
+        return load_pdf(data, source)
+    kind = suffix or "(no extension)"
+    raise IngestError(source, f"unsupported file type {kind}; send .txt, .md, .html or .pdf")
+
+
+def load_jsonl(path: str | Path) -> list[Briefing]:
+    """Load briefings from JSON lines {id, title, text, date?, url?}, keeping the ids verbatim."""
+    source = str(path)
+    briefings: list[Briefing] = []
+    seen: set[str] = set()
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except FileNotFoundError as e:
+        raise IngestError(source, "no such file; check the path") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise IngestError(source, f"the file could not be read ({e})") from e
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        briefing = _jsonl_briefing(line, number, source)
+        if briefing.id in seen:
+            raise IngestError(source, f"line {number} repeats the id {briefing.id!r}")
+        seen.add(briefing.id)
+        briefings.append(briefing)
+    return briefings
+
+
+def _jsonl_briefing(line: str, number: int, source: str) -> Briefing:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise IngestError(
+            source, f"line {number} is not valid JSON ({e.msg}); write one object per line"
+        ) from e
+    if not isinstance(row, dict):
+        raise IngestError(source, f"line {number} is not a JSON object")
+    for key in ("id", "text"):
+        if not isinstance(row.get(key), str) or not row[key].strip():
+            raise IngestError(source, f"line {number} has no {key!r} string")
+    url = row.get("url") or None
+    published = _to_date(row["date"], source, f"line {number}: date") if row.get("date") else None
+    # The text is kept verbatim: eval sets locate their answers by character offset.
+    return Briefing(
+        id=row["id"],
+        title=str(row.get("title") or "").strip() or title_from_sentence(row["text"]),
+        text=row["text"],
+        source=source,
+        url=normalise_url(url) if isinstance(url, str) else None,
+        published=published,
+    )
+
+
+def load_file(path: str | Path) -> list[Briefing]:
+    """Load a file by its extension; a list because a .jsonl file holds many briefings."""
+    source, file = str(path), Path(path)
+    if not file.exists():
+        raise IngestError(source, "no such file; check the path")
+    if file.is_dir():
+        raise IngestError(source, "it is a directory; pass the files in it")
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        return load_jsonl(file)
+    if suffix not in UPLOAD_SUFFIXES:
+        raise IngestError(
+            source,
+            f"unsupported file type {suffix or '(no extension)'}; "
+            "use .txt, .md, .html, .pdf or .jsonl",
+        )
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise IngestError(source, f"the file could not be read ({e.strerror or e})") from e
+    return [load_bytes(data, file.name, source)]
+
+
+def load_url(url: str, fetcher: UrlFetcher) -> Briefing:
+    """Fetch url and build a Briefing; its id and url come from the link as given, normalised."""
+    page = fetcher.fetch(url)
+    media = page.media_type
+    if media in ("text/html", "application/xhtml+xml"):
+        return extract_article(page.body, url, url)
+    if media in ("text/plain", "text/markdown"):
+        return load_text(decode_text(page.body, url, page.charset), url, url=url)
+    if media == "application/pdf":
+        return load_pdf(page.body, url, url=url)
+    shown = media or "none given"
+    raise IngestError(
+        url, f"the link is not a text page (content type {shown}); send an article, text or PDF"
+    )
+
+
+def expand_sources(args: list[str]) -> list[str]:
+    """Expand directories to their supported files (sorted, not hidden); keep "-" and URLs."""
+    sources: list[str] = []
+    for arg in args:
+        folder = Path(arg)
+        if arg == "-" or _URL_SCHEME.match(arg) or not folder.is_dir():
+            sources.append(arg)
+            continue
+        found = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FILE_SUFFIXES
+        )
+        if not found:
+            logger.warning("no supported files in directory %s", arg)
+        sources.extend(str(p) for p in found)
+    return sources
+
+
+def load_source(source: str, *, fetcher: UrlFetcher, stdin: TextIO | None = None) -> list[Briefing]:
+    """Load one source: "-" for stdin, an http(s) link, or a file path."""
+    if source == "-":
+        return [load_text((stdin or sys.stdin).read(), "stdin")]
+    if source.lower().startswith(("http://", "https://")):
+        return [load_url(source, fetcher)]
+    if _URL_SCHEME.match(source) and not Path(source).exists():
+        scheme = source.split(":", 1)[0]
+        raise IngestError(source, f"only http and https links are supported, not {scheme}:")
+    return load_file(source)
