@@ -1,0 +1,39 @@
+"""Settings, read from the environment and `.env`; the only place configuration is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+
+
+class Settings(BaseSettings):
+    """Every knob of briefbot; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Path("data")
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    embedding_model: str = ""
+    max_download_bytes: int = 10_000_000
+    fetch_timeout: float = 20.0
+    allow_private_hosts: str = ""
+    max_citations: int = 3
+    min_relevance: float = 0.35
+    log_level: str = "WARNING"
+    telegram_bot_token: str = ""
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def private_hosts(self) -> tuple[str, ...]:
+        """Hosts or networks that URL ingest may reach although they are private."""
+        return tuple(h.strip() for h in self.allow_private_hosts.split(",") if h.strip())
