@@ -1,0 +1,107 @@
+"""Real components for every test: the bundled model (once), Chroma embedded and as a server."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import Ingester
+from retrieval.answer import build_answer_chain
+from retrieval.chroma_client import ChromaHandle, open_embedded
+from retrieval.embeddings import SentenceEmbeddings, load_model
+from retrieval.search import HybridSearcher
+from retrieval.store import BriefingStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "2025-06-02-istanbul-talks.txt"
+CHROMA_BIN = Path(sys.executable).parent / "chroma"
+
+
+@pytest.fixture(scope="session")
+def model():  # type: ignore[no-untyped-def]
+    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def embeddings(model) -> SentenceEmbeddings:  # type: ignore[no-untyped-def]
+    return SentenceEmbeddings(model)
+
+
+@pytest.fixture
+def chroma(tmp_path: Path) -> Iterator[ChromaHandle]:
+    """An embedded Chroma store in a fresh temporary directory."""
+    handle = open_embedded(tmp_path / "chroma")
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def store(chroma: ChromaHandle, embeddings: SentenceEmbeddings) -> BriefingStore:
+    return BriefingStore(chroma.client, embeddings)
+
+
+@pytest.fixture
+def ingester(store: BriefingStore) -> Ingester:
+    return Ingester(store)
+
+
+@pytest.fixture
+def searcher(store: BriefingStore) -> HybridSearcher:
+    return HybridSearcher(store)
+
+
+@pytest.fixture
+def chain(searcher: HybridSearcher):  # type: ignore[no-untyped-def]
+    return build_answer_chain(searcher)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` server on 127.0.0.1; ready once it says it is listening."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    env = {**os.environ, "NO_COLOR": "1", "ANONYMIZED_TELEMETRY": "False"}
+    proc = subprocess.Popen(
+        [str(CHROMA_BIN), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    ready = threading.Event()
+    lines: list[str] = []
+
+    def watch() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if re.search(r"listening on address", re.sub(r"\x1b\[[0-9;]*m", "", line)):
+                ready.set()
+        ready.set()  # the process ended: stop waiting, the check below reports it
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        if not ready.wait(timeout=60) or proc.poll() is not None:
+            pytest.fail("chroma run did not start:\n" + "".join(lines[-20:]))
+        yield ("127.0.0.1", port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,405 @@
+"""Loaders over real files: text rules, uploads, PDFs, JSON lines, sources, identities."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from ingest.errors import IngestError
+from ingest.fetch import UrlFetcher
+from ingest.identity import briefing_id_for, content_version, normalise_url
+from ingest.loaders import (
+    expand_sources,
+    load_bytes,
+    load_file,
+    load_jsonl,
+    load_source,
+    load_text,
+)
+
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "2025-06-02-istanbul-talks.txt"
+
+
+def make_pdf(lines: list[str], title: str | None = None, password: str | None = None) -> bytes:
+    """A real one-page PDF with the given lines of text, made with reportlab."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, encrypt=password)
+    if title:
+        pdf.setTitle(title)
+    y = 780
+    for line in lines:
+        pdf.drawString(72, y, line)
+        y -= 18
+    if not lines:
+        pdf.rect(72, 600, 200, 100, fill=1)  # a drawing, no text: like a scan
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+# --- the plain-text rules ---------------------------------------------------------------
+
+
+def test_sample_file_takes_its_leading_date_and_first_sentence_title():
+    [briefing] = load_file(SAMPLE)
+
+    assert briefing.published == date(2025, 6, 2)
+    assert briefing.text.startswith("The second round of talks between the Ukrainian")
+    assert "date 2025-06-02" not in briefing.text
+    assert briefing.title == (
+        "The second round of talks between the Ukrainian and Russian delegations on Monday "
+        "(Jun 2) has…"
+    )
+    assert "Russia rejects unconditional ceasefire" in briefing.text
+    assert briefing.source == str(SAMPLE)
+    assert briefing.url is None
+    assert briefing.id.startswith("t-")
+
+
+def test_front_matter_gives_title_date_url_and_author(tmp_path):
+    path = write(
+        tmp_path,
+        "truce.md",
+        '---\ntitle: "Truce proposed"\ndate: 2025-06-03\nurl: https://News.example/truce/'
+        "?utm_source=x\nauthor: Jane Doe\n---\n\nRussia proposed a truce of two to three days.\n",
+    )
+
+    [briefing] = load_file(path)
+
+    assert briefing.title == "Truce proposed"
+    assert briefing.published == date(2025, 6, 3)
+    assert briefing.url == "https://news.example/truce"
+    assert briefing.author == "Jane Doe"
+    assert briefing.text == "Russia proposed a truce of two to three days."
+    assert briefing.id == briefing_id_for("https://news.example/truce", "anything")
+
+
+def test_front_matter_with_a_bad_date_is_refused_with_the_fix(tmp_path):
+    path = write(tmp_path, "bad.md", "---\ntitle: T\ndate: June 3\n---\nSome text here.\n")
+
+    with pytest.raises(IngestError) as caught:
+        load_file(path)
+
+    assert str(caught.value).startswith(f"Could not ingest {path}: ")
+    assert "'June 3' is not a valid date; write it as YYYY-MM-DD" in str(caught.value)
+
+
+def test_a_horizontal_rule_on_top_is_not_front_matter():
+    briefing = load_text("---\nTalks resumed today.\n---\nMore text follows.", "pasted")
+
+    assert "Talks resumed today." in briefing.text
+
+
+def test_markdown_heading_becomes_the_title_and_leaves_the_body(tmp_path):
+    path = write(tmp_path, "talks.md", "# Ceasefire talks\n\nRussia proposed a partial truce.\n")
+
+    [briefing] = load_file(path)
+
+    assert briefing.title == "Ceasefire talks"
+    assert briefing.text == "Russia proposed a partial truce."
+    assert briefing.published is None
+
+
+def test_long_first_line_gives_a_shortened_title_and_the_text_is_kept_whole():
+    first = (
+        "Ukrainian and Russian negotiators met in Istanbul for a second round of direct talks "
+        "and agreed on a large exchange of prisoners. Nothing else was settled."
+    )
+    briefing = load_text(f"{first}\n\nA third round may follow.", "pasted")
+
+    assert len(briefing.title) <= 101
+    assert briefing.title.endswith("…")
+    assert briefing.title.startswith("Ukrainian and Russian negotiators met in Istanbul")
+    assert not briefing.title[:-1].endswith(" ")
+    assert briefing.text.startswith(first)
+
+
+def test_a_single_short_line_is_both_title_and_text():
+    briefing = load_text("Russia proposed a two-day truce.", "pasted")
+
+    assert briefing.title == "Russia proposed a two-day truce"
+    assert briefing.text == "Russia proposed a two-day truce."
+
+
+def test_text_is_normalised():
+    briefing = load_text(
+        "Title line\r\n\r\nFirst paragraph.   \r\n\r\n\r\n\r\nSecond paragraph.\t\r\n", "pasted"
+    )
+
+    assert briefing.text == "First paragraph.\n\nSecond paragraph."
+
+
+def test_leading_date_is_case_insensitive_and_explicit_arguments_win():
+    briefing = load_text(
+        "  DATE 2025-06-02\nHeadline here\nBody text.",
+        "feed",
+        title="Feed title",
+        published=date(2025, 6, 1),
+    )
+
+    assert briefing.title == "Feed title"
+    assert briefing.published == date(2025, 6, 1)
+    assert briefing.text == "Headline here\nBody text."
+
+
+@pytest.mark.parametrize("content", ["", "   \n\n  \n", "---\ntitle: Only a title\n---\n"])
+def test_empty_file_is_refused(tmp_path, content):
+    path = write(tmp_path, "empty.txt", content)
+
+    with pytest.raises(IngestError) as caught:
+        load_file(path)
+
+    expected = f"Could not ingest {path}: the text is empty; send the briefing's text"
+    assert str(caught.value) == expected
+
+
+# --- files and uploads ------------------------------------------------------------------
+
+
+def test_missing_file_is_named(tmp_path):
+    path = tmp_path / "nowhere.txt"
+
+    with pytest.raises(IngestError) as caught:
+        load_file(path)
+
+    assert str(caught.value) == f"Could not ingest {path}: no such file; check the path"
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    with pytest.raises(IngestError, match="it is a directory"):
+        load_file(tmp_path)
+
+
+def test_unsupported_extension_says_what_is_supported(tmp_path):
+    path = write(tmp_path, "report.docx", b"PK\x03\x04")
+
+    with pytest.raises(IngestError) as caught:
+        load_file(path)
+
+    assert f"Could not ingest {path}: unsupported file type .docx" in str(caught.value)
+    with pytest.raises(IngestError) as upload:
+        load_bytes(b"\x89PNG", "photo.png", "telegram upload photo.png")
+    assert str(upload.value) == (
+        "Could not ingest telegram upload photo.png: unsupported file type .png; "
+        "send .txt, .md, .html or .pdf"
+    )
+
+
+def test_upload_falls_back_to_windows_1252():
+    briefing = load_bytes(
+        "Caf\u00e9 talks\n\nThe caf\u00e9 hosted \u201ctalks\u201d.".encode("cp1252"),
+        "notes.TXT",
+        "telegram upload notes.TXT",
+    )
+
+    assert briefing.title == "Caf\u00e9 talks"
+    assert briefing.text == "The caf\u00e9 hosted \u201ctalks\u201d."
+    assert briefing.source == "telegram upload notes.TXT"
+
+
+def test_upload_of_binary_data_named_txt_is_refused():
+    with pytest.raises(IngestError, match="looks like a binary file, not text"):
+        load_bytes(b"\x00\x01\x02binary", "data.txt", "telegram upload data.txt")
+
+
+def test_html_upload_is_extracted():
+    html = (
+        "<html><head><title>Port reopens</title></head><body><article>"
+        "<p>The port of Odesa reopened on Tuesday after a week of closures.</p>"
+        "<p>Grain ships were the first to leave the harbour.</p></article></body></html>"
+    )
+    briefing = load_bytes(html.encode(), "port.html", "telegram upload port.html")
+
+    assert briefing.title == "Port reopens"
+    assert "Grain ships were the first to leave the harbour." in briefing.text
+    assert briefing.id.startswith("t-")
+
+
+# --- PDFs -------------------------------------------------------------------------------
+
+
+def test_pdf_uses_its_metadata_title(tmp_path):
+    path = write(
+        tmp_path,
+        "brief.pdf",
+        make_pdf(["Prisoner exchange agreed.", "Both sides will swap 6,000 bodies."], "PDF brief"),
+    )
+
+    [briefing] = load_file(path)
+
+    assert briefing.title == "PDF brief"
+    assert "Prisoner exchange agreed." in briefing.text
+    assert "Both sides will swap 6,000 bodies." in briefing.text
+
+
+def test_pdf_without_a_metadata_title_uses_the_text_rules(tmp_path):
+    path = write(tmp_path, "brief.pdf", make_pdf(["Exchange agreed", "Both sides agreed."]))
+
+    [briefing] = load_file(path)
+
+    assert briefing.title == "Exchange agreed"
+    assert briefing.text == "Both sides agreed."
+
+
+def test_pdf_without_a_text_layer_is_refused(tmp_path):
+    path = write(tmp_path, "scan.pdf", make_pdf([]))
+
+    with pytest.raises(IngestError) as caught:
+        load_file(path)
+
+    assert f"Could not ingest {path}: the PDF has no text layer" in str(caught.value)
+    assert "scanned PDFs are not supported" in str(caught.value)
+
+
+def test_password_protected_pdf_is_refused():
+    data = make_pdf(["Secret text."], password="secret")
+
+    with pytest.raises(IngestError, match="password-protected; send an unlocked copy"):
+        load_bytes(data, "locked.pdf", "telegram upload locked.pdf")
+
+
+def test_broken_pdf_is_refused():
+    with pytest.raises(IngestError) as caught:
+        load_bytes(b"%PDF-1.4\nnot really a pdf", "broken.pdf", "telegram upload broken.pdf")
+
+    assert str(caught.value).startswith("Could not ingest telegram upload broken.pdf: ")
+    assert "the PDF could not be read" in str(caught.value)
+
+
+# --- JSON lines (eval sets) -------------------------------------------------------------
+
+
+def test_jsonl_keeps_ids_dates_urls_and_text_verbatim(tmp_path):
+    rows = [
+        {
+            "id": "Normans#0",
+            "title": "Normans",
+            "text": "The Normans were a people.\nIn France.",
+            "date": "2022-11-10",
+            "url": "https://example.org/normans",
+        },
+        {"id": "Normans#1", "title": "Normans", "text": "  Leading space kept."},
+    ]
+    path = write(tmp_path, "docs.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")
+
+    briefings = load_file(path)
+
+    assert [b.id for b in briefings] == ["Normans#0", "Normans#1"]
+    assert briefings[0].published == date(2022, 11, 10)
+    assert briefings[0].url == "https://example.org/normans"
+    assert briefings[0].text == "The Normans were a people.\nIn France."
+    assert briefings[1].text == "  Leading space kept."
+    assert briefings[1].published is None
+    assert all(b.source == str(path) for b in briefings)
+
+
+def test_jsonl_bad_line_is_named(tmp_path):
+    path = write(tmp_path, "docs.jsonl", '{"id": "a", "text": "ok"}\n{"id": "b", "text": \n')
+
+    with pytest.raises(IngestError) as caught:
+        load_jsonl(path)
+
+    assert str(caught.value).startswith(f"Could not ingest {path}: line 2 is not valid JSON")
+
+
+def test_jsonl_line_without_text_or_with_a_repeated_id_is_named(tmp_path):
+    no_text = write(tmp_path, "a.jsonl", '{"id": "a", "title": "t"}\n')
+    repeated = write(tmp_path, "b.jsonl", '{"id": "a", "text": "x"}\n{"id": "a", "text": "y"}\n')
+
+    with pytest.raises(IngestError, match="line 1 has no 'text' string"):
+        load_jsonl(no_text)
+    with pytest.raises(IngestError, match="line 2 repeats the id 'a'"):
+        load_jsonl(repeated)
+
+
+# --- sources ----------------------------------------------------------------------------
+
+
+def test_expand_sources_lists_supported_files_of_a_directory(tmp_path):
+    for name in ("b.md", "a.txt", ".hidden.txt", "c.png", "d.jsonl", "e.PDF"):
+        write(tmp_path, name, "x")
+    (tmp_path / "sub").mkdir()
+    url = "https://example.org/a"
+
+    sources = expand_sources([str(tmp_path), "-", url, "missing.txt"])
+
+    files = [str(tmp_path / n) for n in ("a.txt", "b.md", "d.jsonl", "e.PDF")]
+    assert sources == [*files, "-", url, "missing.txt"]
+
+
+def test_load_source_reads_stdin_and_files(tmp_path):
+    path = write(tmp_path, "a.txt", "Headline\n\nBody sentence.")
+    with UrlFetcher() as fetcher:
+        [from_stdin] = load_source("-", fetcher=fetcher, stdin=io.StringIO("Pasted text."))
+        [from_file] = load_source(str(path), fetcher=fetcher)
+
+    assert from_stdin.source == "stdin"
+    assert from_stdin.text == "Pasted text."
+    assert from_file.title == "Headline"
+
+
+@pytest.mark.parametrize("source", ["ftp://example.org/a.txt", "file:///etc/passwd"])
+def test_load_source_refuses_other_url_schemes(source):
+    with UrlFetcher() as fetcher, pytest.raises(IngestError) as caught:
+        load_source(source, fetcher=fetcher)
+
+    scheme = source.split(":")[0]
+    assert str(caught.value) == (
+        f"Could not ingest {source}: only http and https links are supported, not {scheme}:"
+    )
+
+
+# --- identity ---------------------------------------------------------------------------
+
+
+def test_normalise_url_drops_noise_but_keeps_meaning():
+    assert (
+        normalise_url(
+            "HTTPS://News.Example.COM:443/World/Story/?b=2&utm_source=tg&a=1&fbclid=x#top"
+        )
+        == "https://news.example.com/World/Story?b=2&a=1"
+    )
+    assert normalise_url("http://example.com") == "http://example.com/"
+    assert normalise_url("http://example.com:8080/a/") == "http://example.com:8080/a"
+
+
+def test_same_url_with_tracking_or_fragment_keeps_the_id_even_with_new_text():
+    base = briefing_id_for("https://example.com/story", "old text")
+
+    assert briefing_id_for("https://EXAMPLE.com/story/?utm_medium=x#p2", "new text") == base
+    assert briefing_id_for("https://example.com/story?gclid=1", "") == base
+    assert briefing_id_for("https://example.com/other", "old text") != base
+
+
+def test_text_ids_fold_whitespace_and_differ_for_different_text():
+    same = briefing_id_for(None, "Russia proposed\n a truce.")
+
+    assert same == briefing_id_for(None, "Russia  proposed a truce. ")
+    assert same.startswith("t-") and len(same) == 18
+    assert briefing_id_for(None, "Ukraine proposed a truce.") != same
+
+
+def test_content_version_changes_with_title_text_or_date():
+    briefing = load_text("Title\n\nSome text.", "pasted")
+
+    assert content_version(briefing) == content_version(load_text("Title\n\nSome text.", "x"))
+    assert content_version(replace(briefing, published=date(2025, 1, 1))) != content_version(
+        briefing
+    )
+    assert content_version(replace(briefing, text="Other text.")) != content_version(briefing)

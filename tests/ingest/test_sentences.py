@@ -1,0 +1,71 @@
+"""Sentence splitting keeps exact offsets and does not break on quotes, dates or headlines."""
+
+from __future__ import annotations
+
+from ingest.chunking import build_chunks
+from ingest.loaders import load_file
+from ingest.pipeline import sentences_of
+from ingest.sentences import MAX_SENTENCE_CHARS, split_sentences
+from retrieval.types import Briefing
+from tests.conftest import SAMPLE
+
+
+def test_offsets_round_trip_on_the_sample() -> None:
+    (briefing,) = load_file(SAMPLE)
+    sentences = sentences_of(briefing)
+    assert len(sentences) > 10
+    for s in sentences:
+        assert briefing.text[s.start : s.end] == s.text
+        assert s.text == s.text.strip()
+    assert [s.index for s in sentences] == list(range(len(sentences)))
+
+
+def test_headline_without_full_stop_stays_apart_from_the_paragraph() -> None:
+    text = "Russia, Ukraine agree to prisoner swap\n\nRussia and Ukraine agreed on a swap."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "Russia, Ukraine agree to prisoner swap",
+        "Russia and Ukraine agreed on a swap.",
+    ]
+
+
+def test_dates_abbreviations_and_quotes_do_not_split() -> None:
+    text = (
+        "The talks on Monday (Jun 2) ended in Istanbul, said Mr. Keceli of the U.S. team. "
+        "“We agreed to exchange all-for-all. Also, we agreed to return bodies,” Umerov said."
+    )
+    got = [text[a:b] for a, b in split_sentences(text)]
+    assert (
+        got[0] == "The talks on Monday (Jun 2) ended in Istanbul, said Mr. Keceli of the U.S. team."
+    )
+    assert got[-1].endswith("Umerov said.")
+    assert all("Jun" not in s or "(Jun 2)" in s for s in got)
+
+
+def test_overlong_runs_are_cut_into_embeddable_pieces() -> None:
+    text = " ".join(["word"] * 400)
+    spans = split_sentences(text)
+    assert len(spans) > 1
+    assert all(b - a <= MAX_SENTENCE_CHARS for a, b in spans)
+    assert all(text[a:b].strip() == text[a:b] for a, b in spans)
+
+
+def test_empty_and_symbol_only_lines_give_no_sentences() -> None:
+    assert split_sentences("\n\n  \n---\n***\n") == []
+
+
+def test_chunks_fit_the_model_and_cover_every_sentence(embeddings) -> None:
+    long_sentence = "The delegations discussed " + "many detailed technical issues " * 12 + "."
+    text = "\n".join([long_sentence] * 9)
+    briefing = Briefing(id="b", title="A title", text=text, source="t")
+    sentences = sentences_of(briefing)
+    chunks = build_chunks("b", "A title", sentences, embeddings.count_tokens, embeddings.max_tokens)
+    covered = set()
+    for chunk, embedded in chunks:
+        assert embeddings.count_tokens(embedded) <= embeddings.max_tokens or (
+            chunk.first_sentence == chunk.last_sentence
+        )
+        assert embedded.startswith("A title\n")
+        covered.update(range(chunk.first_sentence, chunk.last_sentence + 1))
+        assert chunk.id == f"b:c{chunk.index}"
+    assert covered == set(range(len(sentences)))
+    assert any(c.last_sentence > c.first_sentence for c, _ in chunks) or len(sentences) == 1

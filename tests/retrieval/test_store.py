@@ -1,0 +1,144 @@
+"""The store: idempotent writes, updates replace, all-or-nothing, server mode."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ingest.pipeline import Ingester
+from retrieval.chroma_client import DataDirLock, open_embedded, open_server
+from retrieval.embeddings import SentenceEmbeddings
+from retrieval.errors import StoreError, StoreLockedError
+from retrieval.search import HybridSearcher
+from retrieval.store import BriefingStore
+from retrieval.types import Briefing
+
+TALKS = Briefing(
+    id="u-talks",
+    title="Talks in Istanbul",
+    text="Russia proposed a short ceasefire.\n\nUkraine asked for the return of children.",
+    source="https://news.example/talks",
+    url="https://news.example/talks",
+    published=date(2025, 6, 2),
+)
+
+
+def visible_texts(store: BriefingStore) -> list[str]:
+    return [s.sentence.text for s in store.load_corpus().sentences]
+
+
+def test_reingesting_the_same_briefing_changes_nothing(ingester: Ingester, store) -> None:
+    assert ingester.ingest(TALKS).status == "added"
+    assert ingester.ingest(TALKS).status == "unchanged"
+    assert len(store.records()) == 1
+    assert len(visible_texts(store)) == 2
+
+
+def test_same_url_with_new_content_replaces_the_old_version(ingester: Ingester, store) -> None:
+    ingester.ingest(TALKS)
+    newer = Briefing(**{**TALKS.__dict__, "text": "The talks ended after one hour."})
+    assert ingester.ingest(newer).status == "updated"
+    assert visible_texts(store) == ["The talks ended after one hour."]
+    (record,) = store.records()
+    assert record.sentence_count == 1
+    # Old rows are gone from Chroma itself, not only hidden.
+    assert store._sentences._collection.count() == 1
+
+
+def test_a_crash_before_the_record_leaves_nothing_visible_and_the_next_ingest_repairs(
+    ingester: Ingester, store: BriefingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(store._registry, "upsert", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ingester.ingest(TALKS)
+    monkeypatch.undo()
+    assert store.records() == []
+    assert visible_texts(store) == []
+    assert HybridSearcher(store).search("What did Russia propose?") == []
+
+    assert ingester.ingest(TALKS).status == "added"
+    assert sorted(visible_texts(store)) == sorted(
+        ["Russia proposed a short ceasefire.", "Ukraine asked for the return of children."]
+    )
+    assert store._sentences._collection.count() == 2
+
+
+def test_a_crash_during_an_update_keeps_the_old_version(
+    ingester: Ingester, store: BriefingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingester.ingest(TALKS)
+    newer = Briefing(**{**TALKS.__dict__, "text": "The talks ended after one hour."})
+    monkeypatch.setattr(
+        store._registry, "upsert", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
+    )
+    with pytest.raises(KeyboardInterrupt):
+        ingester.ingest(newer)
+    monkeypatch.undo()
+    assert "Russia proposed a short ceasefire." in visible_texts(store)
+    assert "The talks ended after one hour." not in visible_texts(store)
+
+
+def test_remove_forgets_a_briefing(ingester: Ingester, store: BriefingStore) -> None:
+    ingester.ingest(TALKS)
+    assert store.remove("u-talks") is True
+    assert store.records() == []
+    assert visible_texts(store) == []
+    assert store.remove("u-talks") is False
+
+
+def test_records_are_newest_first(ingester: Ingester, store: BriefingStore) -> None:
+    for day in (1, 3, 2):
+        ingester.ingest(
+            Briefing(
+                id=f"b{day}",
+                title=f"Day {day}",
+                source="t",
+                text=f"Talks resumed on day {day}.",
+                published=date(2025, 6, day),
+            )
+        )
+    assert [r.id for r in store.records()] == ["b3", "b2", "b1"]
+
+
+def test_second_opener_of_a_data_directory_is_refused_with_server_hint(tmp_path) -> None:
+    first = open_embedded(tmp_path / "chroma")
+    try:
+        with pytest.raises(StoreLockedError) as err:
+            open_embedded(tmp_path / "chroma")
+        assert "CHROMA_HOST" in str(err.value) and "chroma run" in str(err.value)
+    finally:
+        first.close()
+    again = open_embedded(tmp_path / "chroma")  # released: usable again
+    again.close()
+
+
+def test_lock_names_the_holding_process(tmp_path) -> None:
+    lock = DataDirLock(tmp_path)
+    lock.acquire()
+    try:
+        with pytest.raises(StoreLockedError, match=r"pid \d+"):
+            DataDirLock(tmp_path).acquire()
+    finally:
+        lock.release()
+
+
+def test_server_mode_stores_and_answers(chroma_server, embeddings: SentenceEmbeddings) -> None:
+    host, port = chroma_server
+    handle = open_server(host, port)
+    store = BriefingStore(handle.client, embeddings, namespace="server-test")
+    Ingester(store).ingest(TALKS)
+    # A second client (as another process would have) sees the complete briefing.
+    other = BriefingStore(open_server(host, port).client, embeddings, namespace="server-test")
+    found = HybridSearcher(other).search("What did Russia propose?")
+    assert found[0].stored.sentence.text == "Russia proposed a short ceasefire."
+
+
+def test_unreachable_server_gives_a_clear_error() -> None:
+    from tests.conftest import free_port
+
+    with pytest.raises(StoreError, match="Could not reach the Chroma server"):
+        open_server("127.0.0.1", free_port())
