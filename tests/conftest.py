@@ -1,4 +1,7 @@
-"""Real components for every test: the bundled model (once), Chroma embedded and as a server."""
+"""Real components for every test: the bundled model (once), Chroma (embedded and a server), pages.
+
+The page server (tests/ingest/pageserver.py) serves URL ingest in tests/ingest and tests/bot.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from retrieval.chroma_client import ChromaHandle, open_embedded
 from retrieval.embeddings import SentenceEmbeddings, load_model
 from retrieval.search import HybridSearcher
 from retrieval.store import BriefingStore
+from tests.ingest.pageserver import PageServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "2025-06-02-istanbul-talks.txt"
@@ -62,6 +66,13 @@ def searcher(store: BriefingStore) -> HybridSearcher:
 @pytest.fixture
 def chain(searcher: HybridSearcher):  # type: ignore[no-untyped-def]
     return build_answer_chain(searcher)
+
+
+@pytest.fixture
+def page_server() -> Iterator[PageServer]:
+    """A fresh page server on 127.0.0.1 with no routes; stopped (and handlers released) after."""
+    with PageServer() as server:
+        yield server
 
 
 def free_port() -> int:

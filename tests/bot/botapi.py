@@ -3,19 +3,19 @@
     with BotAPIEmulator() as api:                      # or the `botapi` fixture
         app = application_builder(api).build()         # a real PTB Application pointed at it
         app.add_handler(...)
-        async with polling(app):
+        async with polling(app):                       # or webhook(app, ...)
             api.queue_message(42, "/ask what happened?", user_id=42)
             [reply] = await api.wait_sent_async("sendMessage", chat_id=42)
 
 Methods: getMe, getUpdates (long polling), setWebhook / deleteWebhook / getWebhookInfo (updates
 are POSTed to a 127.0.0.1 webhook), set/get/deleteMyCommands, sendMessage, editMessageText,
-deleteMessage, sendChatAction, answerCallbackQuery, getFile and file download; more with
-`set_handler`. URLs are `/bot<TOKEN>/<method>` and `/file/bot<TOKEN>/<file_path>`; bodies may be
-JSON, form-encoded or multipart, as PTB sends them. parse_mode=HTML is parsed like Telegram does
-(supported tags only, balanced, entities) into text + entities, and errors come back as Telegram's
-400s, so a rendering bug fails here instead of in production. Deliberately stricter than
-Telegram: a bare '&' that does not start an entity is refused. MarkdownV2 is passed through
-unparsed. Nothing here sleeps: waits are on one `threading.Condition`.
+editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery, getFile and file
+download; more with `set_handler`. URLs are `/bot<TOKEN>/<method>` and
+`/file/bot<TOKEN>/<file_path>`; bodies may be JSON, form-encoded or multipart, as PTB sends them.
+parse_mode=HTML is parsed like Telegram does (tests/bot/telegram_text.py) into text + entities,
+and errors come back as Telegram's 400s, so a rendering bug fails here instead of in production.
+MarkdownV2 is passed through unparsed. Nothing here sleeps: waits are on one
+`threading.Condition`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram.ext import Application, ApplicationBuilder
+
+from tests.bot.telegram_text import TelegramHTMLError, detect_entities, parse_telegram_html
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -210,6 +212,7 @@ class BotAPIEmulator:
             "deleteMyCommands": self._delete_my_commands,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
             "sendChatAction": self._send_chat_action,
             "answerCallbackQuery": self._answer_callback_query,
@@ -812,6 +815,30 @@ class BotAPIEmulator:
             message["edit_date"] = int(time.time())
             return copy.deepcopy(message)
 
+    def _edit_message_reply_markup(self, params: JSON) -> JSON | bool:
+        if params.get("inline_message_id"):
+            return True
+        markup = params.get("reply_markup") or None
+        with self._cond:
+            chat = self._chat(params.get("chat_id"))
+            message = self._messages.get((chat["id"], int(params.get("message_id") or 0)))
+            if message is None:
+                raise ApiError(400, "Bad Request: message to edit not found")
+            if not self._is_from_bot(message):
+                raise ApiError(400, "Bad Request: message can't be edited")
+            if message.get("reply_markup") == markup:
+                raise ApiError(
+                    400,
+                    "Bad Request: message is not modified: specified new message content and "
+                    "reply markup are exactly the same as a current content and reply markup "
+                    "of the message",
+                )
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+            message["edit_date"] = int(time.time())
+            return copy.deepcopy(message)
+
     def _delete_message(self, params: JSON) -> bool:
         with self._cond:
             chat = self._chat(params.get("chat_id"))
@@ -1100,175 +1127,6 @@ def _formatted_text(params: JSON) -> tuple[str, list[JSON]]:
     return text, entities
 
 
-# ---- Telegram text: entities and HTML ---------------------------------------------------------
-
-_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
-_MENTION = re.compile(r"(?<![\w@/])@[A-Za-z0-9_]{3,32}(?!\w)")
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram entity offsets."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def detect_entities(text: str) -> list[JSON]:
-    """bot_command and mention entities, as Telegram adds them to a user's message."""
-    found = [("bot_command", m) for m in _COMMAND.finditer(text)]
-    commands = [m.span() for _, m in found]
-    for match in _MENTION.finditer(text):
-        if not any(start <= match.start() < end for start, end in commands):
-            found.append(("mention", match))
-    found.sort(key=lambda item: item[1].start())
-    return [
-        {
-            "type": kind,
-            "offset": utf16_len(text[: match.start()]),
-            "length": utf16_len(match.group()),
-        }
-        for kind, match in found
-    ]
-
-
-class TelegramHTMLError(ValueError):
-    """Text that Telegram's HTML parse mode refuses."""
-
-
-_HTML_ENTITY_TYPES = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "code": "code",
-    "pre": "pre",
-    "a": "text_link",
-    "blockquote": "blockquote",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "tg-emoji": "custom_emoji",
-}
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_HTML_TAG = re.compile(
-    r"<(/?)([A-Za-z][A-Za-z0-9-]*)"
-    r"((?:\s+[A-Za-z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*>"
-)
-_HTML_ATTR = re.compile(r"([A-Za-z-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
-_HTML_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]*);")
-
-
-def parse_telegram_html(source: str) -> tuple[str, list[JSON]]:
-    """Text and entities for parse_mode=HTML, refusing what Telegram refuses."""
-    out: list[str] = []
-    entities: list[JSON] = []
-    stack: list[tuple[str, int, dict[str, str]]] = []  # tag, utf-16 start, attributes
-    position = 0  # in UTF-16 code units of the output
-
-    def where(index: int) -> str:
-        return f"at byte offset {len(source[:index].encode())}"
-
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if char == "<":
-            match = _HTML_TAG.match(source, index)
-            if match is None:
-                raise TelegramHTMLError(f"Unexpected character '<' {where(index)}")
-            closing, name, raw_attrs = match.group(1), match.group(2).lower(), match.group(3)
-            if not closing:
-                if name not in _HTML_ENTITY_TYPES:
-                    raise TelegramHTMLError(f'Unsupported start tag "{name}" {where(index)}')
-                attrs = {
-                    key.lower(): _decode_html_entities(value.strip("\"'"), where(index))
-                    for key, value in _HTML_ATTR.findall(raw_attrs)
-                }
-                if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise TelegramHTMLError(
-                        f'Tag "span" must have class "tg-spoiler" {where(index)}'
-                    )
-                stack.append((name, position, attrs))
-            else:
-                if not stack:
-                    raise TelegramHTMLError(f'Unexpected end tag "{name}" {where(index)}')
-                open_name, start, attrs = stack.pop()
-                if open_name != name:
-                    raise TelegramHTMLError(
-                        f'Unmatched end tag {where(index)}, expected "</{open_name}>", '
-                        f'found "</{name}>"'
-                    )
-                entity = _html_entity(name, start, position - start, attrs, stack)
-                if entity:
-                    entities.append(entity)
-            index = match.end()
-            continue
-        if char == "&":
-            match = _HTML_ENTITY.match(source, index)
-            if match is None:
-                raise TelegramHTMLError(f"Character '&' is not part of an entity {where(index)}")
-            char = _decode_html_entities(match.group(), where(index))
-            index = match.end()
-        else:
-            index += 1
-        out.append(char)
-        position += utf16_len(char)
-    if stack:
-        raise TelegramHTMLError(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(out), entities
-
-
-def _decode_html_entities(text: str, where: str) -> str:
-    def one(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name.startswith(("#x", "#X")):
-            return chr(int(name[2:], 16))
-        if name.startswith("#"):
-            return chr(int(name[1:]))
-        if name not in _NAMED_ENTITIES:
-            raise TelegramHTMLError(f'Unsupported HTML entity "&{name};" {where}')
-        return _NAMED_ENTITIES[name]
-
-    return _HTML_ENTITY.sub(one, text)
-
-
-def _html_entity(
-    name: str,
-    offset: int,
-    length: int,
-    attrs: dict[str, str],
-    parents: list[tuple[str, int, dict[str, str]]],
-) -> JSON | None:
-    kind = _HTML_ENTITY_TYPES[name]
-    if name == "code" and parents and parents[-1][0] == "pre":
-        language = attrs.get("class", "")
-        if language.startswith("language-"):
-            parents[-1][2]["language"] = language[len("language-") :]
-            return None  # <pre><code class="language-x"> is one pre entity
-    if length == 0:
-        return None
-    entity: JSON = {"type": kind, "offset": offset, "length": length}
-    if name == "a":
-        href = attrs.get("href", "")
-        if not href:
-            return None
-        if href.startswith("tg://user?id="):
-            user_id = int(href.split("=", 1)[1])
-            entity.update(type="text_mention", user={"id": user_id, "is_bot": False})
-            entity["user"]["first_name"] = ""
-        else:
-            entity["url"] = href
-    elif name == "pre" and attrs.get("language"):
-        entity["language"] = attrs["language"]
-    elif name == "blockquote" and "expandable" in attrs:
-        entity["type"] = "expandable_blockquote"
-    elif name == "tg-emoji":
-        entity["custom_emoji_id"] = attrs.get("emoji-id", "")
-    return entity
-
-
 # ---- python-telegram-bot side -----------------------------------------------------------------
 
 
@@ -1284,16 +1142,41 @@ def application_builder(api: BotAPIEmulator) -> ApplicationBuilder:
 
 @contextlib.asynccontextmanager
 async def polling(app: Application, **start_polling: Any) -> AsyncIterator[Application]:
-    """Run `app` with long polling for the body of the block, then shut it down cleanly."""
+    """Run `app` with long polling for the body of the block, then shut it down cleanly.
+
+    The same steps as `Application.run_polling`, post_init/post_stop/post_shutdown included, on
+    the test's own event loop and without signal handlers.
+    """
     start_polling.setdefault("poll_interval", 0)
+    async with _running(app):
+        await app.updater.start_polling(**start_polling)  # type: ignore[union-attr]
+        await app.start()
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def webhook(app: Application, **start_webhook: Any) -> AsyncIterator[Application]:
+    """Run `app` in webhook mode (as `Application.run_webhook` does) for the body of the block."""
+    async with _running(app):
+        await app.updater.start_webhook(**start_webhook)  # type: ignore[union-attr]
+        await app.start()
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def _running(app: Application) -> AsyncIterator[None]:
     await app.initialize()
     try:
-        await app.start()
-        await app.updater.start_polling(**start_polling)  # type: ignore[union-attr]
-        yield app
+        if app.post_init:
+            await app.post_init(app)
+        yield
     finally:
         if app.updater and app.updater.running:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
         await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

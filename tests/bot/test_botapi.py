@@ -27,13 +27,8 @@ from telegram.ext import (
 
 from bot.render import render_answer_messages
 from retrieval.types import Answer, Citation
-from tests.bot.botapi import (
-    BotAPIEmulator,
-    TelegramHTMLError,
-    detect_entities,
-    parse_telegram_html,
-    polling,
-)
+from tests.bot.botapi import BotAPIEmulator, polling
+from tests.bot.telegram_text import TelegramHTMLError, detect_entities, parse_telegram_html
 
 Builder = Callable[[], ApplicationBuilder]
 USER = 1001
@@ -257,6 +252,8 @@ async def test_webhook_mode(botapi: BotAPIEmulator, app_builder: Builder) -> Non
         update = botapi.queue_message(USER, "via webhook", user_id=USER)
         [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER)
         assert reply["text"] == "echo: via webhook"
+        # the reply can come before the emulator has read the webhook's 200: wait for both
+        await botapi.wait_for_async(lambda: botapi.webhook_deliveries)
         assert botapi.webhook_deliveries == [update["update_id"]]
     finally:
         await app.updater.stop()  # type: ignore[union-attr]
