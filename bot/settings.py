@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     min_relevance: float = 0.35
     log_level: str = "WARNING"
     telegram_bot_token: str = ""
+    telegram_base_url: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8080
+    telegram_concurrency: int = 16
+    allowed_chat_ids: str = ""
+    admin_user_ids: str = ""
 
     @property
     def chroma_path(self) -> Path:
