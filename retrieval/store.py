@@ -134,10 +134,11 @@ class BriefingStore:
         """Write every row of one briefing version, then its record; then drop older rows."""
         version = record.version
         base = {"briefing_id": record.id, "version": version}
+        # Chunk numbers, not row ids: ids may contain any character, commas included.
         membership: dict[int, list[str]] = {}
         for chunk in chunks:
             for index in range(chunk.first_sentence, chunk.last_sentence + 1):
-                membership.setdefault(index, []).append(row_id(chunk.id, version))
+                membership.setdefault(index, []).append(str(chunk.index))
         sentence_meta = [
             {
                 **base,
@@ -220,7 +221,11 @@ class BriefingStore:
                 start=int(meta["start"]),
                 end=int(meta["end"]),
             )
-            chunk_rows = tuple(c for c in str(meta.get("chunks", "")).split(",") if c)
+            chunk_rows = tuple(
+                row_id(f"{record.id}:c{n}", record.version)
+                for n in str(meta.get("chunks", "")).split(",")
+                if n
+            )
             rows.append(StoredSentence(row_id=rid, sentence=sentence, chunk_row_ids=chunk_rows))
         rows.sort(key=lambda s: (s.sentence.briefing_id, s.sentence.index))
         return Corpus(key=key, records=records, sentences=tuple(rows))

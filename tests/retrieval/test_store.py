@@ -142,3 +142,14 @@ def test_unreachable_server_gives_a_clear_error() -> None:
 
     with pytest.raises(StoreError, match="Could not reach the Chroma server"):
         open_server("127.0.0.1", free_port())
+
+
+def test_ids_with_commas_keep_their_chunk_context(ingester: Ingester, store) -> None:
+    briefing = Briefing(id="Fresno,_California#3", title="Fresno, California", source="t",
+                        text="Fresno is a city in California. It lies in the San Joaquin Valley.")
+    ingester.ingest(briefing)
+    corpus = store.load_corpus()
+    chunk_rows = {c for s in corpus.sentences for c in s.chunk_row_ids}
+    assert chunk_rows and set(store.chunk_vectors(sorted(chunk_rows))) == chunk_rows
+    found = HybridSearcher(store).search("Which valley is Fresno in?")
+    assert found[0].context > 0.3
