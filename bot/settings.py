@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = 20.0
     allow_private_hosts: str = ""
     max_citations: int = 3
-    min_relevance: float = 0.35
+    min_relevance: float = 0.92
     log_level: str = "WARNING"
     telegram_bot_token: str = ""
     telegram_base_url: str = ""

@@ -17,10 +17,10 @@ def _stemmer():  # type: ignore[no-untyped-def]
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed word tokens without English stop words."""
+    """Lower-cased, stemmed word tokens without English stop words or question words."""
     return bm25s.tokenize(
         list(texts),
-        stopwords="en",
+        stopwords="en_plus",  # includes question words (what, did, who), unlike "en"
         stemmer=_stemmer().stemWords,
         return_ids=False,
         show_progress=False,
@@ -32,10 +32,11 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.size = len(texts)
+        self.tokens = tokenize(texts) if texts else []
         self._bm25: bm25s.BM25 | None = None
         if texts:
             self._bm25 = bm25s.BM25()
-            self._bm25.index(tokenize(texts), show_progress=False)
+            self._bm25.index(self.tokens, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of each text, in index order (all zeros when nothing matches)."""

@@ -80,6 +80,8 @@ class Answer:
     text: str
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     abstained: bool = False
+    # How well the briefings cover the question; below the policy's threshold it abstains.
+    relevance: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""News changes: questions about the present prefer the newest briefings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from retrieval.search import Candidate
+
+_ABOUT_NOW = re.compile(
+    r"\b(latest|newest|most recent|recent(ly)?|now|nowadays|still|currently|current|"
+    r"today|so far|as of|any ?more|yet|update[sd]?)\b",
+    re.IGNORECASE,
+)
+# How much the newest briefing gains over the oldest among the candidates, in score units
+# (a sentence's score is roughly 0.5-2): enough to reorder close calls, not to promote noise.
+RECENCY_BONUS = 0.3
+
+
+def asks_about_now(question: str) -> bool:
+    """Whether the question is about the current state of things ("latest", "still", "now")."""
+    return bool(_ABOUT_NOW.search(question))
+
+
+def prefer_recent(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates re-scored with a bonus growing linearly with their briefing's date."""
+    days = [c.record.published for c in candidates if c.record.published]
+    if len(set(days)) < 2:
+        return list(candidates)
+    oldest, newest = min(days), max(days)
+    span = (newest - oldest).days
+    boosted = [
+        replace(c, score=c.score + RECENCY_BONUS * _age_share(c.record.published, oldest, span))
+        for c in candidates
+    ]
+    return sorted(boosted, key=lambda c: c.score, reverse=True)
+
+
+def _age_share(day: date | None, oldest: date, span: int) -> float:
+    return (day - oldest).days / span if day else 0.0
+
+
+# Citations scoring within this of the best one answer about equally well; among those, the
+# newest briefing goes first. A clearly better answer stays first whatever its date.
+SAME_STANDING = 0.2
+
+
+def newest_first(chosen: Sequence[Candidate]) -> list[Candidate]:
+    """Citations of about equal relevance ordered newest first; the rest keep relevance order."""
+    if len({c.record.published for c in chosen}) < 2:
+        return list(chosen)
+    best = max(c.score for c in chosen)
+    leading = [c for c in chosen if c.score >= best - SAME_STANDING]
+    rest = [c for c in chosen if c.score < best - SAME_STANDING]
+    leading.sort(key=lambda c: c.record.published or date.min, reverse=True)
+    return leading + rest
