@@ -28,11 +28,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot ingest retrieval tests
 	$(BIN)/ruff format --check bot ingest retrieval tests
 
+# Every set in ../shared/eval (each a folder with documents.jsonl and questions.jsonl).
+EVAL_SETS = $(patsubst %/documents.jsonl,%,$(wildcard $(EVAL_DIR)/*/documents.jsonl))
+
 eval: $(STAMP)
-	$(BIN)/briefbot eval $(EVAL_DIR)/squad-v1.1 $(EVAL_DIR)/squad-offtopic $(EVAL_DIR)/squad-v2-half --limit 2000 --out eval-out
+	$(BIN)/briefbot eval $(EVAL_SETS) --limit 2000 --out eval-out
 
 eval-quick: $(STAMP)
-	$(BIN)/briefbot eval $(EVAL_DIR)/squad-v1.1 $(EVAL_DIR)/squad-offtopic $(EVAL_DIR)/squad-v2-half --limit 300 --out eval-out
+	$(BIN)/briefbot eval $(EVAL_SETS) --limit 300 --out eval-out
 
 bench: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl

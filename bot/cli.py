@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.bench import run_bench
+from bot.evaluation import METRIC_ROWS, SetResult, evaluate_sets, format_value
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.pipeline import IngestResult
@@ -90,6 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("documents", type=Path, metavar="DOCUMENTS.jsonl")
     p.add_argument("--questions", type=int, default=200, help="questions to time (default 200)")
+
+    p = sub.add_parser(
+        "eval", help="score QA sets (documents.jsonl + questions.jsonl) vs a baseline"
+    )
+    p.add_argument("sets", nargs="+", type=Path, metavar="DIR")
+    p.add_argument("--limit", type=int, help="ask a fixed, seeded random sample of N questions")
+    p.add_argument("--out", type=Path, default=Path("eval-out"), help="where predictions go")
     return parser
 
 
@@ -345,7 +353,63 @@ def cmd_bench(args: argparse.Namespace, out: Console, settings: Settings) -> int
     return 0
 
 
-STANDALONE = {"bench": cmd_bench}
+def cmd_eval(args: argparse.Namespace, out: Console, settings: Settings) -> int:
+    """Score each QA set with briefbot and the baseline; print a table per set."""
+    missing = [d for d in args.sets if not (d / "documents.jsonl").exists()]
+    if missing:
+        out.print(f"No documents.jsonl in {', '.join(map(str, missing))}.", highlight=False)
+        return 1
+    with Progress(
+        *Progress.get_default_columns(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("eval", total=None)
+
+        def advance(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        for result in evaluate_sets(
+            args.sets, settings, args.out, limit=args.limit, progress=advance
+        ):
+            out.print(eval_table(result))
+            out.print(curve_table(result))
+            out.print(f"predictions: {result.predictions}", highlight=False)
+    return 0
+
+
+def eval_table(result: SetResult) -> Table:
+    """One set's metrics, briefbot beside the same-run baseline."""
+    table = Table(
+        title=f"{result.name}: {result.briefbot.questions} questions, "
+        f"{result.documents} documents ingested in {result.ingest_seconds:.0f} s"
+    )
+    table.add_column("metric")
+    table.add_column("briefbot", justify="right")
+    table.add_column("baseline", justify="right")
+    for label, attr, kind in METRIC_ROWS:
+        table.add_row(
+            label,
+            format_value(getattr(result.briefbot, attr), kind),
+            format_value(getattr(result.baseline, attr), kind),
+        )
+    return table
+
+
+def curve_table(result: SetResult) -> Table:
+    """Abstention at other thresholds: what MIN_RELEVANCE trades (same run, same answers)."""
+    table = Table(title=f"{result.name}: abstention if relevance < threshold")
+    for column in ("threshold", "abstain-correct", "abstain-wrong"):
+        table.add_column(column, justify="right")
+    for threshold, correct, wrong in result.curve:
+        table.add_row(
+            f"{threshold:.2f}", format_value(correct, "share"), format_value(wrong, "share")
+        )
+    return table
+
+
+STANDALONE = {"bench": cmd_bench, "eval": cmd_eval}
 
 COMMANDS = {
     "ingest": cmd_ingest,
