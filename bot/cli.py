@@ -339,9 +339,13 @@ def cmd_start(
     services: Services, args: argparse.Namespace, out: Console, settings: Settings
 ) -> int:
     """Start the Telegram bot when a token is configured, otherwise the terminal chat."""
-    if settings.telegram_bot_token:
-        out.print("The Telegram front end is not part of this version yet; starting the chat.")
-    return cmd_chat(services, args, out, settings)
+    if not settings.telegram_bot_token:
+        return cmd_chat(services, args, out, settings)
+    from bot.telegram_app import run_bot  # the Telegram stack is loaded only when used
+
+    mode = "webhook" if settings.telegram_webhook_url else "long polling"
+    out.print(f"Starting the Telegram bot ({mode}); press Ctrl-C to stop it.")
+    return run_bot(settings, services)
 
 
 def cmd_bench(args: argparse.Namespace, out: Console, settings: Settings) -> int:

@@ -1,13 +1,22 @@
-"""Fixtures for the Bot API emulator (tests/bot/botapi.py) and PTB applications pointed at it."""
+"""Fixtures for the Bot API emulator, PTB applications pointed at it, and briefbot's own bot."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from telegram.ext import ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.telegram_app import build_application
 from tests.bot.botapi import BotAPIEmulator, application_builder
+from tests.conftest import SAMPLE
+
+BotFactory = Callable[..., Application]  # type: ignore[type-arg]
 
 
 @pytest.fixture
@@ -25,3 +34,57 @@ def app_builder(botapi: BotAPIEmulator) -> Callable[[], ApplicationBuilder]:
     Run the built application with `async with polling(app): ...` from tests.bot.botapi.
     """
     return lambda: application_builder(botapi)
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, botapi: BotAPIEmulator) -> Settings:
+    """Settings for a bot talking to `botapi`, storing under tmp_path; no .env is read."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        chroma_host="",
+        telegram_bot_token=botapi.token,
+        telegram_base_url=botapi.url,
+        telegram_webhook_url="",
+        allowed_chat_ids="",
+        admin_user_ids="",
+        allow_private_hosts="127.0.0.1",  # the page server
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_data_dir(tmp_path_factory: pytest.TempPathFactory, model: Any) -> Path:
+    """A data directory holding the sample briefing, ingested once per session (closed)."""
+    path = tmp_path_factory.mktemp("sample") / "data"
+    settings = Settings(_env_file=None, data_dir=path, chroma_host="")  # type: ignore[call-arg]
+    built = build_services(settings, model=model)
+    try:
+        [result] = built.ingester.ingest_sources([str(SAMPLE)], built.fetcher)
+    finally:
+        built.close()
+    assert result.status == "added", result.error
+    return path
+
+
+@pytest.fixture
+def services(bot_settings: Settings, sample_data_dir: Path, model: Any) -> Iterator[Services]:
+    """Real services over an embedded store in tmp_path, holding the sample briefing.
+
+    The store is a copy of `sample_data_dir` (copying a closed Chroma directory is its backup
+    method), which saves embedding the sample again for every test.
+    """
+    shutil.copytree(sample_data_dir, bot_settings.data_dir)
+    built = build_services(bot_settings, model=model)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def make_bot(bot_settings: Settings, services: Services) -> BotFactory:
+    """Builds briefbot's Application against the emulator; keyword arguments change settings."""
+
+    def make(*, typing_interval: float = 4.0, **changes: Any) -> Application:  # type: ignore[type-arg]
+        settings = bot_settings.model_copy(update=changes)
+        return build_application(settings, services, typing_interval=typing_interval)
+
+    return make

@@ -1,0 +1,248 @@
+"""Every string the Telegram bot shows, as Telegram HTML; pure functions, no PTB import.
+
+Constants are complete messages (placeholders are filled with escaped values by the functions
+below). Anything that comes from a briefing, a user or an exception is escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from bot.render import ELLIPSIS, format_date, safe_url
+from ingest.pipeline import IngestResult
+from retrieval.types import BriefingRecord
+
+# ---- commands (the menu set with set_my_commands) -------------------------------------------
+
+COMMANDS: dict[str, str] = {
+    "ask": "Ask a question about the briefings",
+    "latest": "The newest briefings",
+    "list": "Every stored briefing, with its id",
+    "sources": "Same as /list",
+    "help": "What I can do, with examples",
+    "ingest": "Add briefings: /ingest URL, or reply /ingest to an article",
+    "forget": "Remove a briefing: /forget ID",
+}
+PRIVATE_COMMANDS = ("latest", "list", "help")
+GROUP_COMMANDS = ("ask", "latest", "list", "help")
+ADMIN_COMMANDS = ("ingest", "forget")
+
+# ---- asking ---------------------------------------------------------------------------------
+
+USAGE_ASK = "Usage: /ask QUESTION, e.g. /ask What did Russia propose?"
+MORE_BUTTON = "More sources"
+NO_MORE_SOURCES = "No further sources for this question."
+QUESTION_EXPIRED = "I no longer have that question; please ask it again."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+
+# ---- ingesting ------------------------------------------------------------------------------
+
+USAGE_INGEST = (
+    "Usage: /ingest URL [URL …], or reply /ingest to a message that holds the article text "
+    "or a file."
+)
+READING = "Reading…"
+MAX_LINKS = 10
+TOO_MANY_LINKS = f"Send at most {MAX_LINKS} links at a time."
+INGEST_CRASHED = "Sorry, something went wrong while reading that. It has been logged."
+NOT_ADMIN = "Sorry, only this bot's admins can add or remove briefings. Ask one of them to do it."
+
+# ---- browsing -------------------------------------------------------------------------------
+
+NO_BRIEFINGS = "No briefings yet. An admin can add some with /ingest URL or by sending a file."
+USAGE_FORGET = "Usage: /forget ID (a unique start of it is enough); /list shows the ids."
+LATEST_COUNT = 5
+LIST_LIMIT = 100
+
+# ---- failures -------------------------------------------------------------------------------
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong while handling that. It has been logged; please try again later."
+)
+CHAT_NOT_ALLOWED_ALERT = "Sorry, I only work in the chats my owner has allowed."
+TOKEN_REJECTED = (
+    "Telegram rejected TELEGRAM_BOT_TOKEN. Copy the token again from @BotFather (/mybots → API "
+    "Token) into .env."
+)
+BAD_WEBHOOK_SECRET = (
+    "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 of A-Z a-z 0-9 _ - (Telegram's rule); "
+    "change it or leave it empty for a random one."
+)
+
+_TITLE_CHARS = 200
+_ROOT_CHARS = 200
+_DETAIL_CHARS = 500
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
+    """/start and /help: what the bot does, with examples."""
+    me = f"@{_e(username)}"
+    if group:
+        how = (
+            f"In this group, ask with <code>/ask What did Russia propose?</code>, mention me "
+            f"(<code>{me} where were the talks held?</code>), or reply to one of my messages."
+        )
+    else:
+        how = (
+            "Just write a question, for example:\n"
+            "• <code>What did Russia propose?</code>\n"
+            "• <code>and what did Ukraine want?</code> (a follow-up uses your previous question)"
+        )
+    lines = [
+        "I answer questions about the team's news briefings with the briefings' own sentences, "
+        "each one cited with its briefing's title, date and link.",
+        "",
+        "<b>Ask</b>",
+        how,
+        "",
+        "<b>Browse</b>",
+        "/latest — the newest briefings",
+        "/list — every briefing, with its id",
+    ]
+    if may_ingest:
+        lines += [
+            "",
+            "<b>Add and remove briefings</b>",
+            "/ingest https://example.org/article.html — one or more links",
+            "/ingest as a reply to a message — that message's text, or its file",
+            "Send a .txt, .md, .html or .pdf file"
+            + (f" with the caption /ingest or {me}" if group else ""),
+            "/forget ID — remove a briefing",
+        ]
+    return "\n".join(lines)
+
+
+def chat_not_allowed(chat_id: int) -> str:
+    """The refusal in a chat that is not in ALLOWED_CHAT_IDS."""
+    return (
+        "Sorry, I only work in the chats my owner has allowed. This chat's id is "
+        f"<code>{chat_id}</code>; the owner can add it to ALLOWED_CHAT_IDS."
+    )
+
+
+def follow_up_note(root: str) -> str:
+    """The line above an answer that used the previous question as context."""
+    return f"<i>Following up on “{_e(_short(root, _ROOT_CHARS))}”</i>"
+
+
+def not_a_link(arguments: Sequence[str]) -> str:
+    """/ingest was given something other than http(s) links."""
+    shown = ", ".join(_e(_short(a, 100)) for a in arguments)
+    return (
+        f"Only http(s) links can be ingested from a chat, not {shown}. "
+        "To add a file, send it as a document."
+    )
+
+
+def reading(name: str | None = None) -> str:
+    """The message shown at once while a source is read."""
+    return f"Reading {_e(_short(name, 100))}…" if name else READING
+
+
+def size_text(size: int) -> str:
+    """A byte count for people: '2.5 MB', '12 kB', '800 bytes'."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e3:.0f} kB" if size >= 1000 else f"{size} bytes"
+
+
+def file_too_big(name: str, size: int, limit: int) -> str:
+    """An upload over MAX_DOWNLOAD_BYTES."""
+    return (
+        f"Could not ingest {_e(name)}: it is {size_text(size)} and the limit is "
+        f"{size_text(limit)} (MAX_DOWNLOAD_BYTES). Send a smaller file or a link."
+    )
+
+
+def download_failed(name: str, detail: str) -> str:
+    """Telegram would not hand over an uploaded file."""
+    return f"Could not ingest {_e(name)}: Telegram did not deliver the file ({_e(detail)})."
+
+
+def _titled(title: str, url: str | None) -> str:
+    shown = _e(_short(title, _TITLE_CHARS)) or "Untitled briefing"
+    link = safe_url(url)
+    return f'<a href="{escape(link, quote=True)}">{shown}</a>' if link else shown
+
+
+def ingest_line(result: IngestResult) -> str:
+    """One line of an ingest report: what happened to one source."""
+    if result.status == "failed" or result.briefing is None:
+        return f"❌ {_e(_short(result.error or f'Could not ingest {result.source}.', 1000))}"
+    b = result.briefing
+    when = f", {format_date(b.published)}" if b.published else ""
+    what = f"{_titled(b.title, b.url)}{when}"
+    if result.status == "unchanged":
+        return f"Already known, unchanged: {what} (id <code>{_e(b.id)}</code>)"
+    verb = "Added" if result.status == "added" else "Updated"
+    return f"✅ {verb} {what}: {result.sentence_count} sentences (id <code>{_e(b.id)}</code>)"
+
+
+def ingest_report(results: Sequence[IngestResult]) -> str:
+    """The edit of the 'Reading…' message once ingest is done."""
+    if not results:
+        return "Nothing to ingest there."
+    return "\n".join(ingest_line(r) for r in results)
+
+
+def briefing_line(record: BriefingRecord, *, with_id: bool) -> str:
+    """One briefing in /latest or /list."""
+    when = f" — {format_date(record.published)}" if record.published else ""
+    ident = f"<code>{_e(record.id)}</code> " if with_id else "• "
+    return f"{ident}{_titled(record.title, record.url)}{when}"
+
+
+def latest(records: Sequence[BriefingRecord]) -> str:
+    """/latest: the newest briefings with dates and links."""
+    if not records:
+        return NO_BRIEFINGS
+    shown = records[:LATEST_COUNT]
+    lines = [f"<b>The {len(shown)} newest of {len(records)} briefings</b>"]
+    lines += [briefing_line(r, with_id=False) for r in shown]
+    return "\n".join(lines)
+
+
+def listing(records: Sequence[BriefingRecord]) -> str:
+    """/list: every briefing with its id (the first LIST_LIMIT), newest first."""
+    if not records:
+        return NO_BRIEFINGS
+    lines = [f"<b>{len(records)} briefings, newest first</b>"]
+    lines += [briefing_line(r, with_id=True) for r in records[:LIST_LIMIT]]
+    if len(records) > LIST_LIMIT:
+        more = len(records) - LIST_LIMIT
+        lines.append(f"…and {more} more (<code>briefbot list</code> shows all).")
+    return "\n".join(lines)
+
+
+def no_such_briefing(prefix: str) -> str:
+    """/forget with an id nothing starts with."""
+    return f"No briefing has the id <code>{_e(prefix)}</code>; /list shows the ids."
+
+
+def ambiguous_id(prefix: str, count: int) -> str:
+    """/forget with a prefix shared by several briefings."""
+    return f"{count} briefings start with <code>{_e(prefix)}</code>; give more of the id."
+
+
+def forgotten(record: BriefingRecord) -> str:
+    """/forget succeeded."""
+    return f"Forgot {_titled(record.title, record.url)} (id <code>{_e(record.id)}</code>)."
+
+
+def error_report(kind: str, detail: str, where: str) -> str:
+    """The short report sent to the first admin when handling an update failed."""
+    return (
+        f"⚠️ briefbot error while handling {_e(where)}:\n"
+        f"<code>{_e(kind)}: {_e(_short(detail, _DETAIL_CHARS))}</code>\n"
+        "The traceback is in the bot's log."
+    )
