@@ -17,10 +17,15 @@ from rich.table import Table
 
 from bot.bench import run_bench
 from bot.evaluation import METRIC_ROWS, SetResult, evaluate_sets, format_value
+from bot.inbox import hand_over
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.state import BotState
+from bot.subscriptions import follow, following, unfollow
+from ingest.fetch import UrlFetcher
+from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
-from retrieval.errors import BriefbotError
+from retrieval.errors import BriefbotError, StoreLockedError
 from retrieval.types import Answer, Question
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,7 @@ EXAMPLES = """examples:
   briefbot chat
   briefbot list
   briefbot remove t-cd056c42
+  briefbot follow --chat -1001234567890 "peace talks between Russia and Ukraine"
 """
 
 
@@ -65,6 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add briefings from files, directories, URLs or - (stdin)")
     p.add_argument("sources", nargs="+", metavar="PATH|URL|-")
+
+    p = sub.add_parser("follow", help="alert a Telegram chat to new briefings on a topic")
+    p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
+    p.add_argument("topic", nargs="?", help="e.g. 'talks +Istanbul'; none: list the chat's topics")
+
+    p = sub.add_parser("unfollow", help="stop alerting a chat to a topic")
+    p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
+    p.add_argument("number", type=int, help="the topic's number in `briefbot follow --chat ID`")
+
+    p = sub.add_parser("feed", help="RSS/Atom feeds the bot reads: add, list, remove, poll")
+    p.add_argument("action", choices=("add", "list", "remove", "poll"))
+    p.add_argument(
+        "target", nargs="?", metavar="URL|N", help="the feed's URL (add), number (remove)"
+    )
 
     p = sub.add_parser("ask", help="answer one question with cited sentences")
     p.add_argument("question")
@@ -116,6 +136,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     try:
         services = build_services(settings)
+    except StoreLockedError as e:
+        if args.command != "ingest":
+            err.print(f"[red]error:[/red] {e}", highlight=False)
+            return 1
+        try:  # the running bot owns the embedded store: hand the briefings to it
+            return hand_to_bot(args, out, settings)
+        except BriefbotError as e:
+            err.print(f"[red]error:[/red] {e}", highlight=False)
+            return 1
     except BriefbotError as e:
         err.print(f"[red]error:[/red] {e}", highlight=False)
         return 1
@@ -168,6 +197,74 @@ def cmd_ingest(services: Services, args: argparse.Namespace, out: Console, _: Se
             )
     out.print(", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed")))
     return 1 if counts["failed"] else 0
+
+
+def hand_to_bot(args: argparse.Namespace, out: Console, settings: Settings) -> int:
+    """Ingest while the bot holds the data directory: load here, write a job to its inbox."""
+    briefings, failed = [], 0
+    with UrlFetcher(
+        max_bytes=settings.max_download_bytes,
+        timeout=settings.fetch_timeout,
+        allowed_private=settings.private_hosts,
+    ) as fetcher:
+        for source in expand_sources(list(args.sources)):
+            try:
+                briefings += load_source(source, fetcher=fetcher, stdin=sys.stdin)
+            except BriefbotError as e:
+                failed += 1
+                out.print(f"[red]failed[/red]  {e}", highlight=False)
+    if briefings:
+        job = hand_over(settings.data_dir, briefings)
+        out.print(
+            f"The data directory {settings.data_dir} is in use by the running bot, so "
+            f"{len(briefings)} briefing(s) were handed to it "
+            f"({job.relative_to(settings.data_dir)}). It adds them within "
+            f"{settings.inbox_interval:g} s and alerts the chats that follow their topics "
+            "(/list in Telegram shows them).",
+            highlight=False,
+        )
+    out.print(f"{len(briefings)} handed to the bot, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_follow(args: argparse.Namespace, out: Console, settings: Settings) -> int:
+    """Follow a topic in a chat, or list the chat's topics (state.db only: works while the bot
+    runs)."""
+    state = BotState(settings.data_dir / "state.db")
+    try:
+        if args.topic:
+            subscription, created = follow(state, args.chat, args.topic)
+            verb = "now follows" if created else "already follows"
+            out.print(f"Chat {args.chat} {verb}: {subscription.topic.text}", highlight=False)
+            if subscription.topic.keywords:
+                out.print(f"required words: {', '.join(subscription.topic.keywords)}")
+            return 0
+        topics = following(state, args.chat)
+        if not topics:
+            out.print(f"Chat {args.chat} follows no topics.", highlight=False)
+        for n, s in enumerate(topics, start=1):
+            out.print(f"{n}. {s.topic.text}", highlight=False)
+        return 0
+    finally:
+        state.close()
+
+
+def cmd_unfollow(args: argparse.Namespace, out: Console, settings: Settings) -> int:
+    """Stop following a chat's topic by its number."""
+    state = BotState(settings.data_dir / "state.db")
+    try:
+        gone = unfollow(state, args.chat, args.number)
+    finally:
+        state.close()
+    if gone is None:
+        out.print(
+            f"Chat {args.chat} has no topic {args.number}; `briefbot follow --chat "
+            f"{args.chat}` lists them.",
+            highlight=False,
+        )
+        return 1
+    out.print(f"Chat {args.chat} no longer follows: {gone.topic.text}", highlight=False)
+    return 0
 
 
 def answer_json(answer: Answer) -> dict:
@@ -413,7 +510,12 @@ def curve_table(result: SetResult) -> Table:
     return table
 
 
-STANDALONE = {"bench": cmd_bench, "eval": cmd_eval}
+STANDALONE = {
+    "bench": cmd_bench,
+    "eval": cmd_eval,
+    "follow": cmd_follow,
+    "unfollow": cmd_unfollow,
+}
 
 COMMANDS = {
     "ingest": cmd_ingest,

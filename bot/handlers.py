@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot import messages
 from bot.render import split_html_messages
+from bot.telegram_alerts import cmd_follow, cmd_following, cmd_unfollow
 from bot.telegram_context import BotContext
 from bot.telegram_followup import contextualise
 from bot.telegram_ingest import (
@@ -356,6 +357,9 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (("latest",), cmd_latest),
         (("list", "sources"), cmd_list),
         (("forget",), cmd_forget),
+        (("follow",), cmd_follow),
+        (("following",), cmd_following),
+        (("unfollow",), cmd_unfollow),
     ):
         app.add_handler(CommandHandler(names, callback, filters=NEW_MESSAGES))
     app.add_handler(CallbackQueryHandler(on_more, pattern=f"^{MORE_PREFIX}"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from urllib.parse import urlsplit
 
 from bot.render import ELLIPSIS, format_date, safe_url
 from ingest.pipeline import IngestResult
@@ -23,7 +24,13 @@ COMMANDS: dict[str, str] = {
     "help": "What I can do, with examples",
     "ingest": "Add briefings: /ingest URL, or reply /ingest to an article",
     "forget": "Remove a briefing: /forget ID",
+    "follow": "Alert this chat to new briefings on a topic",
+    "following": "The topics this chat follows",
+    "unfollow": "Stop following a topic: /unfollow N",
+    "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
+# The menus (tests/bot/test_telegram_commands.py fixes them) leave out the alert and feed
+# commands for now; /help and the README describe them.
 PRIVATE_COMMANDS = ("latest", "list", "help")
 GROUP_COMMANDS = ("ask", "latest", "list", "help")
 ADMIN_COMMANDS = ("ingest", "forget")
@@ -245,4 +252,117 @@ def error_report(kind: str, detail: str, where: str) -> str:
         f"⚠️ briefbot error while handling {_e(where)}:\n"
         f"<code>{_e(kind)}: {_e(_short(detail, _DETAIL_CHARS))}</code>\n"
         "The traceback is in the bot's log."
+    )
+
+
+# ---- alerts and feeds -----------------------------------------------------------------------
+
+USAGE_FOLLOW = (
+    "Usage: /follow TOPIC, e.g. /follow peace talks between Russia and Ukraine — add +word for "
+    "a word every alerted briefing must contain: /follow talks +Istanbul"
+)
+USAGE_UNFOLLOW = "Usage: /unfollow N (the number /following shows)."
+NOT_FOLLOWING = "This chat follows no topics. /follow TOPIC alerts it to new briefings on one."
+USAGE_FEED = "Usage: /feed add URL, /feed list, or /feed remove N (the number /feed list shows)."
+NO_FEEDS = "No feeds yet. /feed add URL adds an RSS or Atom feed."
+NOT_CHAT_ADMIN = "Sorry, only this chat's admins can change the topics and feeds it follows."
+ALERT_HINT = "<i>Ask me about it: reply to this message with a question.</i>"
+_ALERT_SENTENCE_CHARS = 600
+
+
+def _source_name(record: BriefingRecord) -> str:
+    if record.url:
+        host = urlsplit(record.url).hostname or record.url
+        return host.removeprefix("www.")
+    return record.source.rsplit("/", 1)[-1] or record.source
+
+
+def alert(topic: str, record: BriefingRecord, sentences: Sequence[str]) -> str:
+    """A new briefing on a followed topic: its title (linked), date, source, the sentences most
+    relevant to the topic (quoted, cited [n] to the briefing) and a hint to ask about it."""
+    when = f" — {format_date(record.published)}" if record.published else ""
+    lines = [
+        f"🔔 New on <b>{_e(_short(topic, _ROOT_CHARS))}</b>",
+        f"{_titled(record.title, record.url)}{when} — {_e(_short(_source_name(record), 100))}",
+        "",
+    ]
+    for number, sentence in enumerate(sentences, start=1):
+        lines.append(f"[{number}] <i>“{_e(_short(sentence, _ALERT_SENTENCE_CHARS))}”</i>")
+    title = _e(_short(record.title, _TITLE_CHARS)) or "Untitled briefing"
+    cited = f", {format_date(record.published)}" if record.published else ""
+    lines += [f"— {title}{cited}", "", ALERT_HINT]
+    return "\n".join(lines)
+
+
+def plain(text: str) -> str:
+    """A plain one-line message (e.g. an error's text), escaped."""
+    return _e(text)
+
+
+def followed(topic: str, created: bool) -> str:
+    """/follow succeeded."""
+    if not created:
+        return f"This chat already follows <b>{_e(topic)}</b>."
+    return (
+        f"Following <b>{_e(topic)}</b>: I will post each new briefing about it here, once per "
+        "story. /following lists the topics, /unfollow N stops one."
+    )
+
+
+def following_list(topics: Sequence[str]) -> str:
+    """/following: the chat's topics, numbered."""
+    if not topics:
+        return NOT_FOLLOWING
+    lines = ["<b>This chat follows</b>"]
+    lines += [f"{n}. {_e(t)}" for n, t in enumerate(topics, start=1)]
+    lines.append("/unfollow N stops one.")
+    return "\n".join(lines)
+
+
+def unfollowed(topic: str | None, count: int) -> str:
+    """/unfollow N: done, or N is not one of the numbers."""
+    if topic is None:
+        return (
+            f"There is no topic with that number; this chat follows {count}. /following lists them."
+            if count
+            else NOT_FOLLOWING
+        )
+    return f"Stopped following <b>{_e(topic)}</b>."
+
+
+def feed_added(url: str, created: bool) -> str:
+    """/feed add succeeded."""
+    if not created:
+        return f"I already read <code>{_e(url)}</code>."
+    return (
+        f"Added the feed <code>{_e(url)}</code>. I will read it shortly and then on a schedule; "
+        "its new items are ingested and alert the chats that follow their topics."
+    )
+
+
+def feed_list(feeds: Sequence[tuple[str, str, str]]) -> str:
+    """/feed list: (url, title, problem) per feed, numbered."""
+    if not feeds:
+        return NO_FEEDS
+    lines = ["<b>Feeds</b>"]
+    for n, (url, title, problem) in enumerate(feeds, start=1):
+        name = f"{_e(_short(title, 100))} — " if title else ""
+        trouble = f"\n   ⚠️ {_e(_short(problem, 300))}" if problem else ""
+        lines.append(f"{n}. {name}<code>{_e(url)}</code>{trouble}")
+    lines.append("/feed remove N removes one.")
+    return "\n".join(lines)
+
+
+def feed_removed(url: str | None) -> str:
+    """/feed remove N: done, or no such number."""
+    if url is None:
+        return "There is no feed with that number; /feed list shows them."
+    return f"Removed the feed <code>{_e(url)}</code>."
+
+
+def feed_broken(url: str, error: str) -> str:
+    """A feed stopped working (said once, to the chat that added it)."""
+    return (
+        f"⚠️ The feed <code>{_e(url)}</code> could not be read: {_e(_short(error, 500))}\n"
+        "I will keep retrying, less and less often; /feed remove N stops it."
     )

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     telegram_concurrency: int = 16
     allowed_chat_ids: str = ""
     admin_user_ids: str = ""
+    alert_interval: float = 30.0
+    inbox_interval: float = 5.0
+    feed_interval: float = 600.0
 
     @property
     def chroma_path(self) -> Path:

@@ -1,20 +1,24 @@
 """The bot's own small state, in SQLite at DATA_DIR/state.db.
 
-Today: the questions behind answers, so that an inline "More sources" button (whose callback data
+The questions behind answers, so that an inline "More sources" button (whose callback data
 holds only a short id) still works after a restart, and each chat's previous question for
-follow-ups. Schema changes are numbered migrations, applied in order and recorded in SQLite's
+follow-ups; followed topics, alerts sent and feeds (bot/subscriptions.py, bot/feeds_job.py).
+Several processes may open it (the bot and `briefbot follow`): WAL mode, short transactions.
+Schema changes are numbered migrations, applied in order and recorded in SQLite's
 `user_version`; add `m002_…` to MIGRATIONS, never edit one that has shipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 KEEP_QUESTIONS = 10_000  # older questions are pruned; their buttons then say "ask again"
 
@@ -36,7 +40,89 @@ def m001_questions(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX questions_by_chat ON questions (chat_id, asked_at)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (m001_questions,)
+def m002_alerts(db: sqlite3.Connection) -> None:
+    """Followed topics, briefing versions already considered, alerts sent, chats given up on."""
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id    INTEGER NOT NULL,
+            topic      TEXT NOT NULL,     -- as typed: "peace talks +Istanbul"
+            created_at TEXT NOT NULL,     -- UTC ISO time; older briefings never alert
+            UNIQUE (chat_id, topic)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE seen_briefings (     -- versions the alert scan has finished with
+            briefing_id TEXT NOT NULL,
+            version     TEXT NOT NULL,
+            seen_at     REAL NOT NULL,
+            PRIMARY KEY (briefing_id, version)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            chat_id     INTEGER NOT NULL,
+            briefing_id TEXT NOT NULL,
+            topic       TEXT NOT NULL,
+            story       BLOB NOT NULL,    -- float32 unit vector: near-duplicates do not re-alert
+            message_id  INTEGER,
+            sent_at     REAL NOT NULL,
+            PRIMARY KEY (chat_id, briefing_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE disabled_chats (     -- blocked the bot or gone: no more alerts
+            chat_id     INTEGER PRIMARY KEY,
+            reason      TEXT NOT NULL,
+            disabled_at REAL NOT NULL
+        )
+        """
+    )
+
+
+def m003_feeds(db: sqlite3.Connection) -> None:
+    """RSS/Atom feeds with their conditional-GET validators and back-off, and items seen."""
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            url           TEXT NOT NULL UNIQUE,
+            chat_id       INTEGER,            -- who added it (told once when it breaks)
+            title         TEXT NOT NULL DEFAULT '',
+            etag          TEXT NOT NULL DEFAULT '',
+            last_modified TEXT NOT NULL DEFAULT '',
+            failures      INTEGER NOT NULL DEFAULT 0,
+            next_poll     REAL NOT NULL DEFAULT 0,
+            last_error    TEXT NOT NULL DEFAULT '',
+            reported      INTEGER NOT NULL DEFAULT 0,  -- the breakage was reported
+            added_at      REAL NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE feed_items (
+            feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            seen_at REAL NOT NULL,
+            PRIMARY KEY (feed_id, item_id)
+        )
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    m001_questions,
+    m002_alerts,
+    m003_feeds,
+)
 
 
 def question_id(chat_id: int, asked: str) -> str:
@@ -64,8 +150,10 @@ class BotState:
         self.path = path
         self.keep = keep
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # The CLI (`briefbot follow`, `feed add`) writes while the bot runs: wait for its lock.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
         self.migrate()
 
     def migrate(self) -> int:
@@ -117,6 +205,23 @@ class BotState:
         return self._one(
             "SELECT * FROM questions WHERE chat_id = ? ORDER BY asked_at DESC LIMIT 1", (chat_id,)
         )
+
+    def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement (its own transaction) and return its rows."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), under the lock."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def close(self) -> None:
         """Close the database."""

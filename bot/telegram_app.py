@@ -34,6 +34,7 @@ from bot.handlers import add_handlers
 from bot.services import Services
 from bot.settings import Settings
 from bot.state import BotState
+from bot.telegram_alerts import start_alerts
 from bot.telegram_context import DEPS_KEY, BotContext, BotDeps, deps_of
 from bot.telegram_logging import protect_token, redact
 from bot.telegram_typing import TYPING_INTERVAL
@@ -167,6 +168,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             await app.bot.set_my_commands(commands, scope=scope)
         except TelegramError as e:  # e.g. an admin who never opened a chat with the bot
             log.warning("command menu for %s not set: %s", scope.type, e.message)
+    start_alerts(app)
     log.info("bot @%s ready", app.bot.username)
 
 
