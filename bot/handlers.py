@@ -30,6 +30,7 @@ from bot import messages
 from bot.render import split_html_messages
 from bot.telegram_alerts import cmd_follow, cmd_following, cmd_unfollow
 from bot.telegram_context import BotContext
+from bot.telegram_feeds import cmd_feed
 from bot.telegram_followup import contextualise
 from bot.telegram_ingest import (
     ingest_links,
@@ -360,6 +361,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (("follow",), cmd_follow),
         (("following",), cmd_following),
         (("unfollow",), cmd_unfollow),
+        (("feed", "feeds"), cmd_feed),
     ):
         app.add_handler(CommandHandler(names, callback, filters=NEW_MESSAGES))
     app.add_handler(CallbackQueryHandler(on_more, pattern=f"^{MORE_PREFIX}"))

@@ -118,9 +118,7 @@ async def alert_job(context: BotContext) -> None:
 async def inbox_job(context: BotContext) -> None:
     """Ingest what `briefbot ingest` handed over while this bot holds the data directory."""
     deps = context.deps
-    results = await asyncio.to_thread(
-        process_inbox, deps.settings.data_dir, deps.services.ingester
-    )
+    results = await asyncio.to_thread(process_inbox, deps.settings.data_dir, deps.services.ingester)
     if results:
         log.info("inbox: %d briefings read", len(results))
 

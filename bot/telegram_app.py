@@ -36,6 +36,7 @@ from bot.settings import Settings
 from bot.state import BotState
 from bot.telegram_alerts import start_alerts
 from bot.telegram_context import DEPS_KEY, BotContext, BotDeps, deps_of
+from bot.telegram_feeds import start_feeds
 from bot.telegram_logging import protect_token, redact
 from bot.telegram_typing import TYPING_INTERVAL
 from retrieval.answer import AnswerPolicy, build_answer_chain
@@ -169,6 +170,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         except TelegramError as e:  # e.g. an admin who never opened a chat with the bot
             log.warning("command menu for %s not set: %s", scope.type, e.message)
     start_alerts(app)
+    start_feeds(app)
     log.info("bot @%s ready", app.bot.username)
 
 

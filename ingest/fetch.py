@@ -30,6 +30,14 @@ class FetchedPage:
     status: int
     content_type: str
     body: bytes
+    # Validators for a conditional GET next time (feeds); 304 = not modified, empty body.
+    etag: str = ""
+    last_modified: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        """Whether the server answered 304 Not Modified to a conditional request."""
+        return self.status == 304
 
     @property
     def media_type(self) -> str:
@@ -96,12 +104,16 @@ class UrlFetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def fetch(self, url: str) -> FetchedPage:
-        """Download url, following up to 5 redirects, each hop checked; IngestError on failure."""
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> FetchedPage:
+        """Download url, following up to 5 redirects, each hop checked; IngestError on failure.
+
+        `headers` are sent with every request, e.g. If-None-Match / If-Modified-Since for a
+        conditional GET: a 304 answer is returned (status 304, empty body), not raised.
+        """
         current = self._parse(url, url)
         for _ in range(MAX_REDIRECTS + 1):
             self._check_address(url, current)
-            response = self._open(url, current)
+            response = self._open(url, current, headers or {})
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     logger.info("%s redirected (HTTP %s)", current.host, response.status_code)
@@ -160,11 +172,11 @@ class UrlFetcher:
                     "which briefbot does not fetch; send a public link",
                 )
 
-    def _open(self, source: str, url: httpx.URL) -> httpx.Response:
+    def _open(self, source: str, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
         request = self._client.build_request(
             "GET",
             url,
-            headers={"User-Agent": self.user_agent, "Accept": "*/*"},
+            headers={"User-Agent": self.user_agent, "Accept": "*/*", **headers},
             timeout=httpx.Timeout(self.timeout),
         )
         try:
@@ -174,6 +186,11 @@ class UrlFetcher:
 
     def _read(self, source: str, url: httpx.URL, response: httpx.Response) -> FetchedPage:
         status = response.status_code
+        etag = response.headers.get("etag", "")
+        last_modified = response.headers.get("last-modified", "")
+        if status == 304:
+            logger.info("%s: not modified", url.host)
+            return FetchedPage(str(response.url), status, "", b"", etag, last_modified)
         if status >= 400:
             logger.info("%s answered HTTP %s", url.host, status)
             reason = response.reason_phrase or httpx.codes.get_reason_phrase(status)
@@ -196,7 +213,9 @@ class UrlFetcher:
             raise self._error(source, url, e) from e
         logger.info("fetched %s: HTTP %s, %d bytes", url.host, status, len(body))
         content_type = response.headers.get("content-type", "")
-        return FetchedPage(str(response.url), status, content_type, bytes(body))
+        return FetchedPage(
+            str(response.url), status, content_type, bytes(body), etag, last_modified
+        )
 
     def _too_big(self, source: str) -> IngestError:
         return IngestError(

@@ -375,3 +375,38 @@ def test_page_server_serves_routes_for_other_tests():
     assert response.headers["content-type"] == "application/rss+xml"
     assert response.text == "<rss/>"
     assert server.requests == [("GET", "/feed.xml")]
+
+
+# --- conditional GET (feeds) -------------------------------------------------------------
+
+
+def test_a_conditional_get_sends_the_validators_and_returns_304_without_error(
+    page_server, fetcher
+):
+    seen: list[tuple[str | None, str | None]] = []
+
+    def feed(request: BaseHTTPRequestHandler) -> None:
+        seen.append((request.headers["If-None-Match"], request.headers["If-Modified-Since"]))
+        if request.headers["If-None-Match"] == '"v1"':
+            request.send_response(304)
+            request.send_header("ETag", '"v1"')
+            request.end_headers()
+            return
+        body = b"<rss/>"
+        request.send_response(200)
+        request.send_header("Content-Type", "application/rss+xml")
+        request.send_header("Content-Length", str(len(body)))
+        request.send_header("ETag", '"v1"')
+        request.send_header("Last-Modified", "Mon, 02 Jun 2025 10:00:00 GMT")
+        request.end_headers()
+        request.wfile.write(body)
+
+    url = page_server.add_handler("/feed.xml", feed)
+    first = fetcher.fetch(url)
+    assert (first.status, first.body, first.not_modified) == (200, b"<rss/>", False)
+    assert (first.etag, first.last_modified) == ('"v1"', "Mon, 02 Jun 2025 10:00:00 GMT")
+    again = fetcher.fetch(
+        url, headers={"If-None-Match": first.etag, "If-Modified-Since": first.last_modified}
+    )
+    assert (again.status, again.body, again.not_modified) == (304, b"", True)
+    assert seen == [(None, None), ('"v1"', "Mon, 02 Jun 2025 10:00:00 GMT")]
