@@ -115,6 +115,12 @@ def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
         "<b>Browse</b>",
         "/latest — the newest briefings",
         "/list — every briefing, with its id",
+        "",
+        "<b>Alerts</b>",
+        "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "
+        "here (chat admins; +word makes a word required: <code>/follow talks +Istanbul</code>)",
+        "/following — this chat's topics; /unfollow N stops one",
+        "/feed add URL — read an RSS or Atom feed; /feed list, /feed remove N",
     ]
     if may_ingest:
         lines += [
