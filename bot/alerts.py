@@ -18,7 +18,14 @@ from datetime import datetime
 
 import numpy as np
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot import messages
 from bot.matching import (
@@ -36,6 +43,7 @@ from bot.subscriptions import (
     alerted_stories,
     disable_chat,
     mark_seen,
+    migrate_chat,
     record_alert,
     seen_versions,
 )
@@ -161,6 +169,10 @@ class Alerter:
             message = await bot.send_message(chat, text)
         except Forbidden as e:
             return self._give_up(chat, e)
+        except ChatMigrated as e:  # before BadRequest: Telegram answers it with HTTP 400
+            log.info("chat %s is now %s; its topics move along", chat, e.new_chat_id)
+            migrate_chat(self.state, chat, e.new_chat_id)
+            return None  # the next scan alerts the new id
         except BadRequest as e:
             if any(reason in e.message.lower() for reason in _GONE):
                 return self._give_up(chat, e)

@@ -141,3 +141,12 @@ def disable_chat(state: BotState, chat_id: int, reason: str) -> None:
 def disabled_chats(state: BotState) -> dict[int, str]:
     """Chats given up on, with the reason."""
     return {r[0]: r[1] for r in state.rows("SELECT chat_id, reason FROM disabled_chats")}
+
+
+def migrate_chat(state: BotState, old: int, new: int) -> None:
+    """A group became a supergroup (a new id): its topics, alerts and feeds move along."""
+    with state.transaction() as db:
+        for table in ("subscriptions", "alerts"):
+            db.execute(f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", (new, old))
+            db.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old,))  # already at the new id
+        db.execute("UPDATE feeds SET chat_id = ? WHERE chat_id = ?", (new, old))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,12 @@ from bot import messages
 from bot.cli import main
 from bot.services import Services, build_services
 from bot.state import BotState
-from bot.subscriptions import disabled_chats, follow
+from bot.subscriptions import disabled_chats, follow, following
 from bot.telegram_alerts import alerter_of
+from bot.telegram_app import build_application
 from retrieval.types import Briefing
 from tests.bot.alert_examples import briefing
-from tests.bot.botapi import JSON, BotAPIEmulator, polling
+from tests.bot.botapi import JSON, ApiError, BotAPIEmulator, polling
 from tests.bot.conftest import BotFactory
 
 ADMIN = 4242
@@ -240,3 +242,61 @@ async def test_cli_ingest_while_the_bot_runs_is_handed_over_and_alerts(
     assert "missing.txt" in out
     assert "Second round of Ukraine peace talks opens in Geneva — 3 Jun 2025 — geneva.md" in alert
     assert list((bot_settings.data_dir / "inbox").iterdir()) == []  # done and deleted
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_topics(
+    botapi: BotAPIEmulator, make_bot: BotFactory, services: Services, bot_settings: Any
+) -> None:
+    old, new = -4001, -1004001
+    botapi.add_chat(old, "group")
+    botapi.add_chat(new, "supergroup")
+    send = botapi._send_message  # the emulator's own sendMessage
+
+    def upgraded(params: JSON) -> JSON:
+        if int(params["chat_id"]) == old:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": new},
+            )
+        return send(params)
+
+    botapi.set_handler("sendMessage", upgraded)
+    state = BotState(bot_settings.data_dir / "state.db")
+    follow(state, old, TOPIC)
+    app = make_bot(**FAST)
+    async with polling(app):
+        await ingest(services, briefing("istanbul-a"))
+        [alert] = await wait_alerts(botapi, new, 1)
+        await alerter_of(app).run(app.bot)
+    assert "Istanbul" in alert
+    assert [s.topic.text for s in following(state, new)] == [TOPIC]
+    assert following(state, old) == []
+    state.close()
+
+
+async def test_a_briefing_stored_by_another_process_through_a_chroma_server_alerts(
+    botapi: BotAPIEmulator,
+    bot_settings: Any,
+    chroma_server: tuple[str, int],
+    model: Any,
+    group: int,
+) -> None:
+    host, port = chroma_server
+    settings = bot_settings.model_copy(update={"chroma_host": host, "chroma_port": port, **FAST})
+    bot_services = build_services(settings, model=model)
+    other = build_services(settings, model=model)  # what `briefbot ingest` opens elsewhere
+    try:
+        app = build_application(settings, bot_services)
+        async with polling(app):
+            await command(botapi, f"/follow {TOPIC}")
+            # a fresh address: the session's server may hold the example already
+            item = briefing("geneva-talks", url=f"https://other.example.org/{uuid.uuid4().hex}")
+            result = await asyncio.to_thread(other.ingester.ingest, item)
+            assert result.status == "added"
+            [alert] = await wait_alerts(botapi, group, 1)  # found by the scan, not an event
+    finally:
+        other.close()
+        bot_services.close()
+    assert "Second round of Ukraine peace talks opens in Geneva" in alert
+    assert "other.example.org" in alert
