@@ -26,6 +26,7 @@ from tests.bot.botapi import BotAPIEmulator, polling
 from tests.bot.conftest import BotFactory
 from tests.bot.test_alerts import GROUP, MEMBER, TOPIC, alerts, command, group, texts  # noqa: F401
 from tests.ingest.pageserver import PageServer
+from tests.ingest.pageserver import Route as PageServerRoute
 
 FAST = {"alert_interval": 0.5, "inbox_interval": 0.5, "feed_interval": 0.2}
 
@@ -237,3 +238,34 @@ def test_cli_feed_add_list_poll_remove(
     assert f"{url}: 1 new" in out and f"{url}: 0 new" in out
     assert "Lake Geneva water treaty signed" in out
     assert f"Removed {url}" in out and "No feed number 1" in out
+
+
+async def test_a_restart_reads_no_item_twice(
+    botapi: BotAPIEmulator,
+    make_bot: BotFactory,
+    services: Services,
+    page_server: PageServer,
+    bot_settings: Settings,
+    group: int,  # noqa: F811
+) -> None:
+    page_server.add("/news/istanbul-a", article("istanbul-a"))
+    body = rss(page_server, ["istanbul-a"])  # no validators: every poll reads the whole feed
+    wait_rss = counting(
+        page_server,
+        "/rss",
+        lambda r: PageServerRoute(body.encode(), "application/rss+xml").serve(r),
+    )
+    first = make_bot(**FAST)
+    async with polling(first):
+        await command(botapi, f"/follow {TOPIC}")
+        await command(botapi, f"/feed add {page_server.url('/rss')}")
+        await botapi.wait_for_async(lambda: alerts(botapi, GROUP), timeout=30)
+    polls = page_server.hits["/rss"]
+    second = make_bot(**FAST)  # a new Application over the same state.db
+    async with polling(second):
+        await asyncio.to_thread(wait_rss, polls + 2)
+        async with second.bot_data[LOCK_KEY]:
+            pass
+        await alerter_of(second).run(second.bot)
+    assert page_server.hits["/news/istanbul-a"] == 1
+    assert len(alerts(botapi, GROUP)) == 1
