@@ -1,14 +1,16 @@
 """RSS and Atom feeds: parse bytes fetched with UrlFetcher, turn new items into briefings.
 
-feedparser only ever parses bytes given to it here: it never fetches anything itself (our
-fetcher checks addresses, caps sizes and re-checks redirects). Conditional GET: pass the
-validators of the previous answer; a 304 comes back as `FeedFetch(not_modified=True)`.
+feedparser only ever parses a stream of bytes given to it here: it never fetches or opens
+anything itself (our fetcher checks addresses, caps sizes and re-checks redirects). Conditional
+GET: pass the validators of the previous answer; a 304 comes back as
+`FeedFetch(not_modified=True)`.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -86,7 +88,8 @@ def _item(entry: Any) -> FeedItem:
 
 def parse_feed(data: bytes, url: str) -> tuple[str, tuple[FeedItem, ...]]:
     """The feed's title and items, oldest first; IngestError if the bytes are no RSS or Atom."""
-    parsed = feedparser.parse(data, response_headers={"content-location": url})
+    # A stream, never bytes: feedparser opens bytes that look like a path as a local file.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         detail = f" ({type(problem).__name__}: {problem})" if problem else ""

@@ -102,3 +102,10 @@ def test_the_feed_is_fetched_by_our_fetcher_only(page_server: PageServer, fetche
     assert page_server.requests == [("GET", "/rss")]  # feedparser fetched nothing
     with pytest.raises(IngestError, match="private or local network"):
         item_briefing(items[0].__class__(**{**items[0].__dict__, "summary": ""}), fetcher, url)
+
+
+def test_a_body_that_looks_like_a_path_is_not_opened_as_a_file(tmp_path) -> None:
+    local = tmp_path / "secret.xml"
+    local.write_text(RSS.format(base="http://news.test"))
+    with pytest.raises(IngestError, match="not an RSS or Atom feed"):
+        parse_feed(str(local).encode(), "http://news.test/feed")
