@@ -23,7 +23,7 @@ from bot.inbox import process_inbox
 from bot.subscriptions import follow, following, unfollow
 from bot.telegram_context import BotContext, deps_of
 from ingest.pipeline import IngestResult
-from retrieval.errors import BriefbotError
+from retrieval.errors import BriefbotError, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +112,22 @@ def alerter_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Alerter:
 
 async def alert_job(context: BotContext) -> None:
     """Scan for new briefings and alert the chats that follow them."""
-    await alerter_of(context.application).run(context.bot)
+    try:
+        await alerter_of(context.application).run(context.bot)
+    except StoreError as e:  # e.g. the Chroma server is down: the next scan catches up
+        log.warning("alert scan skipped: %s", e)
 
 
 async def inbox_job(context: BotContext) -> None:
     """Ingest what `briefbot ingest` handed over while this bot holds the data directory."""
     deps = context.deps
-    results = await asyncio.to_thread(process_inbox, deps.settings.data_dir, deps.services.ingester)
+    try:
+        results = await asyncio.to_thread(
+            process_inbox, deps.settings.data_dir, deps.services.ingester
+        )
+    except StoreError as e:  # the job stays in the inbox for the next check
+        log.warning("inbox check skipped: %s", e)
+        return
     if results:
         log.info("inbox: %d briefings read", len(results))
 

@@ -16,6 +16,7 @@ from bot.feeds_job import add_feed, list_feeds, poll_due, remove_feed
 from bot.telegram_alerts import may_manage
 from bot.telegram_context import BotContext, deps_of
 from bot.telegram_ingest import is_link
+from retrieval.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,17 @@ async def feeds_job(context: BotContext) -> None:
     deps = context.deps
     services = deps.services
     async with context.application.bot_data[LOCK_KEY]:
-        outcomes = await asyncio.to_thread(
-            poll_due, deps.state, services.ingester, services.fetcher, deps.settings.feed_interval
-        )
+        try:
+            outcomes = await asyncio.to_thread(
+                poll_due,
+                deps.state,
+                services.ingester,
+                services.fetcher,
+                deps.settings.feed_interval,
+            )
+        except StoreError as e:  # the items stay unseen and are read at the next poll
+            log.warning("feed poll stopped: %s", e)
+            return
         for outcome in outcomes:
             if outcome.report and outcome.feed.chat_id is not None:
                 text = messages.feed_broken(outcome.feed.url, outcome.error)

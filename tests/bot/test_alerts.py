@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 import bot.cli
+import bot.telegram_alerts
 from bot import messages
 from bot.cli import main
 from bot.services import Services, build_services
@@ -22,6 +24,7 @@ from bot.state import BotState
 from bot.subscriptions import disabled_chats, follow, following
 from bot.telegram_alerts import alerter_of
 from bot.telegram_app import build_application
+from retrieval.errors import StoreError
 from retrieval.types import Briefing
 from tests.bot.alert_examples import briefing
 from tests.bot.botapi import JSON, ApiError, BotAPIEmulator, polling
@@ -300,3 +303,25 @@ async def test_a_briefing_stored_by_another_process_through_a_chroma_server_aler
         bot_services.close()
     assert "Second round of Ukraine peace talks opens in Geneva" in alert
     assert "other.example.org" in alert
+
+
+async def test_a_store_outage_in_a_background_job_is_logged_not_reported_each_time(
+    botapi: BotAPIEmulator,
+    make_bot: BotFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls = threading.Semaphore(0)
+
+    def store_down(*args: object) -> list[object]:
+        calls.release()
+        raise StoreError("The vector store failed (ConnectError); check that it is running.")
+
+    monkeypatch.setattr(bot.telegram_alerts, "process_inbox", store_down)
+    caplog.set_level(logging.WARNING, logger="bot.telegram_alerts")
+    botapi.add_chat(ADMIN)
+    async with polling(make_bot(admin_user_ids=str(ADMIN), **FAST)):
+        for _ in range(2):
+            assert await asyncio.to_thread(calls.acquire, timeout=30)
+    assert "inbox check skipped: The vector store failed" in caplog.text
+    assert botapi.sent("sendMessage", chat_id=ADMIN) == []  # no error report per check
