@@ -380,9 +380,7 @@ def test_page_server_serves_routes_for_other_tests():
 # --- conditional GET (feeds) -------------------------------------------------------------
 
 
-def test_a_conditional_get_sends_the_validators_and_returns_304_without_error(
-    page_server, fetcher
-):
+def test_a_conditional_get_sends_the_validators_and_returns_304_without_error(page_server, fetcher):
     seen: list[tuple[str | None, str | None]] = []
 
     def feed(request: BaseHTTPRequestHandler) -> None:
