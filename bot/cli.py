@@ -13,21 +13,19 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from bot.bench import run_bench
-from bot.evaluation import METRIC_ROWS, SetResult, evaluate_sets, format_value
-from bot.feeds_job import FeedRow, add_feed, list_feeds, poll_due, remove_feed
+from bot.chat import cmd_chat
+from bot.cli_alerts import cmd_feed, cmd_follow, cmd_unfollow
+from bot.cli_measure import cmd_bench, cmd_eval
 from bot.inbox import hand_over
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.state import BotState
-from bot.subscriptions import follow, following, unfollow
+from bot.terminal import answer_json, print_answer, print_list
 from ingest.fetch import UrlFetcher
 from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
 from retrieval.errors import BriefbotError, StoreLockedError
-from retrieval.types import Answer, Question
+from retrieval.types import Question
 
 log = logging.getLogger(__name__)
 
@@ -229,158 +227,6 @@ def hand_to_bot(args: argparse.Namespace, out: Console, settings: Settings) -> i
     return 1 if failed else 0
 
 
-def cmd_follow(args: argparse.Namespace, out: Console, settings: Settings) -> int:
-    """Follow a topic in a chat, or list the chat's topics (state.db only: works while the bot
-    runs)."""
-    state = BotState(settings.data_dir / "state.db")
-    try:
-        if args.topic:
-            subscription, created = follow(state, args.chat, args.topic)
-            verb = "now follows" if created else "already follows"
-            out.print(f"Chat {args.chat} {verb}: {subscription.topic.text}", highlight=False)
-            if subscription.topic.keywords:
-                out.print(f"required words: {', '.join(subscription.topic.keywords)}")
-            return 0
-        topics = following(state, args.chat)
-        if not topics:
-            out.print(f"Chat {args.chat} follows no topics.", highlight=False)
-        for n, s in enumerate(topics, start=1):
-            out.print(f"{n}. {s.topic.text}", highlight=False)
-        return 0
-    finally:
-        state.close()
-
-
-def cmd_unfollow(args: argparse.Namespace, out: Console, settings: Settings) -> int:
-    """Stop following a chat's topic by its number."""
-    state = BotState(settings.data_dir / "state.db")
-    try:
-        gone = unfollow(state, args.chat, args.number)
-    finally:
-        state.close()
-    if gone is None:
-        out.print(
-            f"Chat {args.chat} has no topic {args.number}; `briefbot follow --chat "
-            f"{args.chat}` lists them.",
-            highlight=False,
-        )
-        return 1
-    out.print(f"Chat {args.chat} no longer follows: {gone.topic.text}", highlight=False)
-    return 0
-
-
-def cmd_feed(args: argparse.Namespace, out: Console, settings: Settings) -> int:
-    """feed add URL | list | remove N (state.db only), or poll (reads every feed now)."""
-    if args.action in ("add", "remove") and not args.target:
-        out.print(f"Usage: briefbot feed {args.action} {'URL' if args.action == 'add' else 'N'}")
-        return 2
-    if args.action == "poll":
-        return poll_feeds_now(out, settings)
-    state = BotState(settings.data_dir / "state.db")
-    try:
-        if args.action == "add":
-            if not args.target.lower().startswith(("http://", "https://")):
-                out.print(f"{args.target} is not an http(s) link.", highlight=False)
-                return 1
-            feed, created = add_feed(state, args.target, None)
-            how = "added; the bot reads it at its next check" if created else "is already read"
-            out.print(f"{feed.url} {how} (`briefbot feed poll` reads it now).", highlight=False)
-        elif args.action == "remove":
-            gone = remove_feed(state, int(args.target)) if args.target.isdigit() else None
-            if gone is None:
-                out.print(f"No feed number {args.target}; `briefbot feed list` shows them.")
-                return 1
-            out.print(f"Removed {gone.url}", highlight=False)
-        else:
-            print_feeds(list_feeds(state), out)
-        return 0
-    finally:
-        state.close()
-
-
-def print_feeds(feeds: list[FeedRow], out: Console) -> None:
-    """A table of feeds, numbered as `feed remove N` expects."""
-    if not feeds:
-        out.print("No feeds yet. Add one with: briefbot feed add URL")
-        return
-    table = Table("n", "url", "title", "status")
-    for n, f in enumerate(feeds, start=1):
-        status = f"failing ({f.failures}x): {f.last_error}" if f.failures else "ok"
-        table.add_row(str(n), f.url, f.title, status)
-    out.print(table)
-
-
-def poll_feeds_now(out: Console, settings: Settings) -> int:
-    """Read every feed once, now; while the bot holds the data directory it does that itself."""
-    try:
-        services = build_services(settings)
-    except StoreLockedError:
-        out.print(
-            f"The running bot holds {settings.data_dir} and reads the feeds itself every "
-            f"{settings.feed_interval:g} s (a feed just added at its next check, within a minute).",
-            highlight=False,
-        )
-        return 0
-    state = BotState(settings.data_dir / "state.db")
-    try:
-        outcomes = poll_due(
-            state, services.ingester, services.fetcher, settings.feed_interval, every=True
-        )
-    finally:
-        state.close()
-        services.close()
-    for o in outcomes:
-        if o.error:
-            out.print(f"[red]failed[/red]  {o.feed.url}: {o.error}", highlight=False)
-        else:
-            what = "not modified" if o.not_modified else f"{o.added} new"
-            out.print(f"{o.feed.url}: {what}", highlight=False)
-    if not outcomes:
-        out.print("No feeds yet. Add one with: briefbot feed add URL")
-    return 1 if any(o.error for o in outcomes) else 0
-
-
-def answer_json(answer: Answer) -> dict:
-    """The machine-readable form of an answer (`ask --json`)."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "citations": [
-            {
-                "text": c.sentence,
-                "doc_id": c.doc_id,
-                "title": c.title,
-                "date": c.published.isoformat() if c.published else None,
-                "url": c.url,
-                "start": c.start,
-                "end": c.end,
-            }
-            for c in answer.citations
-        ],
-    }
-
-
-def print_answer(answer: Answer, out: Console) -> None:
-    """An answer for people: numbered quotes, each with its title and date."""
-    if answer.abstained:
-        out.print(answer.text, highlight=False)
-        return
-    for n, c in enumerate(answer.citations, start=1):
-        out.print(
-            f"[bold][{n}][/bold] [italic]{_markup_safe(c.sentence)}[/italic]", highlight=False
-        )
-        when = f", {c.published.isoformat()}" if c.published else ""
-        link = f"  {c.url}" if c.url else ""
-        out.print(f"    — {_markup_safe(c.title)}{when}{link}", style="dim", highlight=False)
-
-
-def _markup_safe(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def cmd_ask(services: Services, args: argparse.Namespace, out: Console, _: Settings) -> int:
     """Answer one question."""
     answer = services.ask(Question(text=args.question, as_of=args.as_of))
@@ -389,76 +235,6 @@ def cmd_ask(services: Services, args: argparse.Namespace, out: Console, _: Setti
     else:
         print_answer(answer, out)
     return 0
-
-
-CHAT_HELP = """Type a question and press Enter. Commands:
-  /ingest PATH|URL ...   add briefings
-  /list                  list stored briefings
-  /help                  this text
-  /quit                  leave (or Ctrl-D)"""
-
-
-def cmd_chat(services: Services, _: argparse.Namespace, out: Console, __: Settings) -> int:
-    """An interactive loop over the same answer chain as every other front end."""
-    count = len(services.store.records())
-    out.print(
-        f"briefbot chat: {count} briefings stored. Ask a question, /help for commands, "
-        "/quit to leave."
-    )
-    while True:
-        try:
-            line = input("question> ").strip()
-        except EOFError:
-            out.print()
-            return 0
-        if not line:
-            continue
-        if line in ("/quit", "/exit", "quit", "exit"):
-            return 0
-        try:
-            chat_line(services, line, out)
-        except BriefbotError as e:
-            out.print(f"[red]error:[/red] {e}", highlight=False)
-
-
-def chat_line(services: Services, line: str, out: Console) -> None:
-    """Handle one line typed in the chat."""
-    if line == "/help":
-        out.print(CHAT_HELP, highlight=False)
-    elif line == "/list":
-        print_list(services, out)
-    elif line.startswith("/ingest"):
-        sources = line.split()[1:]
-        if not sources:
-            out.print("Usage: /ingest PATH|URL ...")
-            return
-        for r in services.ingester.ingest_sources(sources, services.fetcher):
-            title = r.briefing.title if r.briefing else ""
-            out.print(r.error if r.status == "failed" else f"{r.status}: {title}", highlight=False)
-    elif line.startswith("/"):
-        out.print(
-            f"Unknown command {line.split()[0]}. Type /help for the commands.", highlight=False
-        )
-    else:
-        print_answer(services.ask(line), out)
-
-
-def print_list(services: Services, out: Console) -> None:
-    """A table of stored briefings, newest first."""
-    records = services.store.records()
-    if not records:
-        out.print("No briefings yet. Add some with: briefbot ingest PATH|URL")
-        return
-    table = Table("id", "date", "title", "sentences", "source")
-    for r in records:
-        table.add_row(
-            r.id,
-            r.published.isoformat() if r.published else "",
-            r.title,
-            str(r.sentence_count),
-            r.url or r.source,
-        )
-    out.print(table)
 
 
 def cmd_list(services: Services, args: argparse.Namespace, out: Console, _: Settings) -> int:
@@ -516,71 +292,6 @@ def cmd_start(
     mode = "webhook" if settings.telegram_webhook_url else "long polling"
     out.print(f"Starting the Telegram bot ({mode}); press Ctrl-C to stop it.")
     return run_bot(settings, services)
-
-
-def cmd_bench(args: argparse.Namespace, out: Console, settings: Settings) -> int:
-    """Time ingest and questions over a corpus in a temporary store (the data dir is untouched)."""
-    with Console(stderr=True).status("benchmarking…"):
-        report = run_bench(args.documents, settings, questions=args.questions)
-    for line in report.lines():
-        out.print(line, highlight=False)
-    return 0
-
-
-def cmd_eval(args: argparse.Namespace, out: Console, settings: Settings) -> int:
-    """Score each QA set with briefbot and the baseline; print a table per set."""
-    missing = [d for d in args.sets if not (d / "documents.jsonl").exists()]
-    if missing:
-        out.print(f"No documents.jsonl in {', '.join(map(str, missing))}.", highlight=False)
-        return 1
-    with Progress(
-        *Progress.get_default_columns(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("eval", total=None)
-
-        def advance(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
-        for result in evaluate_sets(
-            args.sets, settings, args.out, limit=args.limit, progress=advance
-        ):
-            out.print(eval_table(result))
-            out.print(curve_table(result))
-            out.print(f"predictions: {result.predictions}", highlight=False)
-    return 0
-
-
-def eval_table(result: SetResult) -> Table:
-    """One set's metrics, briefbot beside the same-run baseline."""
-    table = Table(
-        title=f"{result.name}: {result.briefbot.questions} questions, "
-        f"{result.documents} documents ingested in {result.ingest_seconds:.0f} s"
-    )
-    table.add_column("metric")
-    table.add_column("briefbot", justify="right")
-    table.add_column("baseline", justify="right")
-    for label, attr, kind in METRIC_ROWS:
-        table.add_row(
-            label,
-            format_value(getattr(result.briefbot, attr), kind),
-            format_value(getattr(result.baseline, attr), kind),
-        )
-    return table
-
-
-def curve_table(result: SetResult) -> Table:
-    """Abstention at other thresholds: what MIN_RELEVANCE trades (same run, same answers)."""
-    table = Table(title=f"{result.name}: abstention if relevance < threshold")
-    for column in ("threshold", "abstain-correct", "abstain-wrong"):
-        table.add_column(column, justify="right")
-    for threshold, correct, wrong in result.curve:
-        table.add_row(
-            f"{threshold:.2f}", format_value(correct, "share"), format_value(wrong, "share")
-        )
-    return table
 
 
 STANDALONE = {

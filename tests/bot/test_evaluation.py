@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot.cli
+import bot.cli_measure
 from bot.cli import main
 from bot.evaluation import evaluate_set, evaluate_sets, read_questions
 from bot.settings import Settings
@@ -82,7 +83,7 @@ def tiny_set(tmp_path: Path) -> Path:
 def test_eval_prints_both_columns_and_writes_predictions(
     tiny_set: Path, tmp_path: Path, model, monkeypatch, capsys
 ) -> None:
-    monkeypatch.setattr(bot.cli, "evaluate_sets", partial(evaluate_sets, model=model))
+    monkeypatch.setattr(bot.cli_measure, "evaluate_sets", partial(evaluate_sets, model=model))
     out = tmp_path / "out"
     assert main(["eval", str(tiny_set), "--out", str(out)]) == 0
     printed = capsys.readouterr().out

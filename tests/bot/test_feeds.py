@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import bot.cli
+import bot.cli_alerts
 from bot import messages
 from bot.cli import main
 from bot.feeds_job import add_feed, list_feeds, poll_feed
@@ -225,6 +226,7 @@ def test_cli_feed_add_list_poll_remove(
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ALLOW_PRIVATE_HOSTS", "127.0.0.1")
     monkeypatch.setattr(bot.cli, "build_services", lambda s: build_services(s, model=model))
+    monkeypatch.setattr(bot.cli_alerts, "build_services", lambda s: build_services(s, model=model))
     page_server.add("/news/lake-geneva", article("lake-geneva"))
     url = page_server.add("/rss", rss(page_server, ["lake-geneva"]), "application/rss+xml")
     assert main(["feed", "add", url]) == 0
