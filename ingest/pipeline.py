@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
@@ -100,17 +100,23 @@ class Ingester:
         """Ingest each file, directory, URL or '-' (stdin); a failure never stops the rest."""
         results: list[IngestResult] = []
         for source in expand_sources(list(sources)):
-            try:
-                briefings = load_source(source, fetcher=fetcher, stdin=stdin)
-            except BriefbotError as e:
-                briefings, results_now = [], [IngestResult(source, "failed", error=str(e))]
-            else:
-                results_now = [self._ingest_quietly(b) for b in briefings]
-            for result in results_now:
+            for result in self._ingest_source(source, fetcher, stdin):
                 results.append(result)
                 if progress is not None:
                     progress(result)
         return results
+
+    def _ingest_source(
+        self, source: str, fetcher: UrlFetcher, stdin: TextIO | None
+    ) -> Iterator[IngestResult]:
+        """Results of one source as each briefing is stored (a .jsonl yields many)."""
+        try:
+            briefings = load_source(source, fetcher=fetcher, stdin=stdin)
+        except BriefbotError as e:
+            yield IngestResult(source, "failed", error=str(e))
+            return
+        for briefing in briefings:
+            yield self._ingest_quietly(briefing)
 
     def _ingest_quietly(self, briefing: Briefing) -> IngestResult:
         try:
