@@ -20,7 +20,7 @@ class AnswerPolicy:
     """Which candidates become citations, and when to say nothing was found."""
 
     max_citations: int = 3
-    # Abstain when the question's evidence (see `evidence`) is below this. Measured on the
+    # Abstain when the question's relevance (see `relevance`) is below this. Measured on the
     # eval sets (README, "Answer quality"): the highest value that keeps wrongful abstention
     # on answerable questions at or under 5% on every set.
     min_relevance: float = 0.92
