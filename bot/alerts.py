@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -98,20 +97,17 @@ def scan(store: BriefingStore, state: BotState) -> Scan:
     wanted = {r.id: [s for s in subscriptions if _after(r.added_at, s.created_at)] for r in new}
     if not any(wanted.values()):
         return Scan(versions, ())
-    corpus = store.load_corpus()
-    rows = defaultdict(list)
-    for stored in corpus.sentences:
-        if stored.sentence.briefing_id in wanted:
-            rows[stored.sentence.briefing_id].append(stored)
     topics = sorted({s.topic.query for subs in wanted.values() for s in subs})
     topic_vectors = dict(zip(topics, store.embeddings.encode(topics), strict=True))
     candidates = []
     for record in sorted(new, key=lambda r: r.added_at):
-        sentences = rows.get(record.id, [])
-        if not wanted[record.id] or not sentences:
+        if not wanted[record.id]:
             continue
-        found = store.sentence_vectors([s.row_id for s in sentences])
-        vectors = np.stack([found[s.row_id] for s in sentences])
+        rows = store.sentences_of(record)
+        if not rows:
+            continue
+        sentences = [stored for stored, _ in rows]
+        vectors = np.stack([vector for _, vector in rows])
         text = " ".join([record.title, *(s.sentence.text for s in sentences)])
         story = story_vector(vectors)
         for subscription in wanted[record.id]:

@@ -77,6 +77,26 @@ def _record_from(rid: str, meta: dict[str, Any]) -> BriefingRecord:
     )
 
 
+def _stored_sentence(
+    rid: str, text: str, meta: dict[str, Any], record: BriefingRecord
+) -> StoredSentence:
+    index = int(meta["index"])
+    sentence = Sentence(
+        id=f"{record.id}:s{index}",
+        briefing_id=record.id,
+        index=index,
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+    )
+    chunk_rows = tuple(
+        row_id(f"{record.id}:c{n}", record.version)
+        for n in str(meta.get("chunks", "")).split(",")
+        if n
+    )
+    return StoredSentence(row_id=rid, sentence=sentence, chunk_row_ids=chunk_rows)
+
+
 class BriefingStore:
     """Sentences, chunks and the briefing registry in one Chroma database."""
 
@@ -212,23 +232,24 @@ class BriefingStore:
             record = records.get(str(meta.get("briefing_id")))
             if record is None or record.version != meta.get("version"):
                 continue  # a half-written or superseded version: never visible
-            index = int(meta["index"])
-            sentence = Sentence(
-                id=f"{record.id}:s{index}",
-                briefing_id=record.id,
-                index=index,
-                text=text,
-                start=int(meta["start"]),
-                end=int(meta["end"]),
-            )
-            chunk_rows = tuple(
-                row_id(f"{record.id}:c{n}", record.version)
-                for n in str(meta.get("chunks", "")).split(",")
-                if n
-            )
-            rows.append(StoredSentence(row_id=rid, sentence=sentence, chunk_row_ids=chunk_rows))
+            rows.append(_stored_sentence(rid, text, meta, record))
         rows.sort(key=lambda s: (s.sentence.briefing_id, s.sentence.index))
         return Corpus(key=key, records=records, sentences=tuple(rows))
+
+    def sentences_of(self, record: BriefingRecord) -> list[tuple[StoredSentence, np.ndarray]]:
+        """One complete briefing's sentences in order, each with its stored vector."""
+        where = {"$and": [{"briefing_id": record.id}, {"version": record.version}]}
+        got = self._call(
+            self._sentences.get, where=where, include=["documents", "metadatas", "embeddings"]
+        )
+        found = [
+            (_stored_sentence(rid, text, meta, record), np.asarray(vector, dtype=np.float32))
+            for rid, text, meta, vector in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            )
+        ]
+        found.sort(key=lambda pair: pair[0].sentence.index)
+        return found
 
     def _pages(self, store: Chroma) -> Iterator[tuple[str, str, dict[str, Any]]]:
         offset = 0

@@ -153,3 +153,15 @@ def test_ids_with_commas_keep_their_chunk_context(ingester: Ingester, store) -> 
     assert chunk_rows and set(store.chunk_vectors(sorted(chunk_rows))) == chunk_rows
     found = HybridSearcher(store).search("Which valley is Fresno in?")
     assert found[0].context > 0.3
+
+
+def test_sentences_of_gives_one_briefing_in_order_with_vectors(ingester: Ingester, store) -> None:
+    ingester.ingest(TALKS)
+    ingester.ingest(Briefing(id="other", title="Other", source="t", text="Markets were calm."))
+    (record,) = [r for r in store.records() if r.id == TALKS.id]
+    rows = store.sentences_of(record)
+    assert [s.sentence.text for s, _ in rows] == [
+        "Russia proposed a short ceasefire.",
+        "Ukraine asked for the return of children.",
+    ]
+    assert all(abs(float(v @ v) - 1.0) < 1e-4 for _, v in rows)
