@@ -29,11 +29,10 @@ COMMANDS: dict[str, str] = {
     "unfollow": "Stop following a topic: /unfollow N",
     "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
-# The menus (tests/bot/test_telegram_commands.py fixes them) leave out the alert and feed
-# commands for now; /help and the README describe them.
-PRIVATE_COMMANDS = ("latest", "list", "help")
-GROUP_COMMANDS = ("ask", "latest", "list", "help")
-ADMIN_COMMANDS = ("ingest", "forget")
+# Everyone sees what they may use; admins also see the commands that change the store or alerts.
+PRIVATE_COMMANDS = ("latest", "list", "following", "help")
+GROUP_COMMANDS = ("ask", "latest", "list", "following", "help")
+ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "feed")
 
 # ---- asking ---------------------------------------------------------------------------------
 

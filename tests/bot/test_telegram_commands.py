@@ -94,14 +94,18 @@ async def test_command_menus_are_set_per_scope(
     def names(scope: dict[str, object]) -> list[str]:
         return [c["command"] for c in botapi.commands(scope)]
 
-    assert names({"type": "all_private_chats"}) == ["latest", "list", "help"]
-    assert names({"type": "all_group_chats"}) == ["ask", "latest", "list", "help"]
+    assert names({"type": "all_private_chats"}) == ["latest", "list", "following", "help"]
+    assert names({"type": "all_group_chats"}) == ["ask", "latest", "list", "following", "help"]
     assert names({"type": "chat", "chat_id": ADMIN}) == [
         "latest",
         "list",
+        "following",
         "help",
         "ingest",
         "forget",
+        "follow",
+        "unfollow",
+        "feed",
     ]
 
 
@@ -114,5 +118,16 @@ async def test_open_bots_offer_ingest_to_everyone(
     private = [c["command"] for c in botapi.commands({"type": "all_private_chats"})]
     admins = [c["command"] for c in botapi.commands({"type": "all_chat_administrators"})]
     assert "ingest" in private and "forget" in private
-    assert admins == ["ask", "latest", "list", "help", "ingest", "forget"]
+    assert admins == [
+        "ask",
+        "latest",
+        "list",
+        "following",
+        "help",
+        "ingest",
+        "forget",
+        "follow",
+        "unfollow",
+        "feed",
+    ]
     assert unknown.result["text"] == messages.UNKNOWN_COMMAND
