@@ -102,6 +102,9 @@ class BriefingStore:
 
     def __init__(self, client: Any, embeddings: SentenceEmbeddings, namespace: str = "briefbot"):
         self.embeddings = embeddings
+        # Bumped by every write or removal through this object, so readers in this process
+        # see their own changes at once without asking Chroma.
+        self.generation = 0
         try:
             self._sentences = Chroma(
                 client=client,
@@ -193,6 +196,7 @@ class BriefingStore:
         }
         # The commit point: from here on readers see this version and only this version.
         self._call(self._registry.upsert, ids=[record.id], embeddings=[[1.0]], metadatas=[meta])
+        self.generation += 1
         self._drop_rows(record.id, keep_version=version)
 
     def remove(self, briefing_id: str) -> bool:
@@ -200,6 +204,7 @@ class BriefingStore:
         if self.record(briefing_id) is None:
             return False
         self._call(self._registry.delete, ids=[briefing_id])
+        self.generation += 1
         self._drop_rows(briefing_id, keep_version=None)
         return True
 

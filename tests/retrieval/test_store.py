@@ -145,8 +145,12 @@ def test_unreachable_server_gives_a_clear_error() -> None:
 
 
 def test_ids_with_commas_keep_their_chunk_context(ingester: Ingester, store) -> None:
-    briefing = Briefing(id="Fresno,_California#3", title="Fresno, California", source="t",
-                        text="Fresno is a city in California. It lies in the San Joaquin Valley.")
+    briefing = Briefing(
+        id="Fresno,_California#3",
+        title="Fresno, California",
+        source="t",
+        text="Fresno is a city in California. It lies in the San Joaquin Valley.",
+    )
     ingester.ingest(briefing)
     corpus = store.load_corpus()
     chunk_rows = {c for s in corpus.sentences for c in s.chunk_row_ids}
@@ -165,3 +169,15 @@ def test_sentences_of_gives_one_briefing_in_order_with_vectors(ingester: Ingeste
         "Ukraine asked for the return of children.",
     ]
     assert all(abs(float(v @ v) - 1.0) < 1e-4 for _, v in rows)
+
+
+def test_searcher_sees_writes_by_another_writer_after_its_recheck(
+    chroma, embeddings: SentenceEmbeddings, store: BriefingStore
+) -> None:
+    searcher = HybridSearcher(store, recheck_seconds=0.0)
+    assert searcher.search("What did Russia propose?") == []
+    other_writer = BriefingStore(chroma.client, embeddings)  # as another process would be
+    Ingester(other_writer).ingest(TALKS)
+    assert store.generation == 0  # this process wrote nothing: only the recheck can notice
+    found = searcher.search("What did Russia propose?")
+    assert found[0].stored.sentence.text == "Russia proposed a short ceasefire."
