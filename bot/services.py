@@ -55,7 +55,7 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
         loader = (
             model if model is not None else partial(load_model, settings.embedding_model or None)
         )
-        embeddings = SentenceEmbeddings(loader)
+        embeddings = SentenceEmbeddings(loader, precision=settings.embedding_precision)
         store = BriefingStore(handle.client, embeddings)
     except Exception:
         handle.close()

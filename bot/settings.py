@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -20,6 +21,7 @@ class Settings(BaseSettings):
     chroma_host: str = ""
     chroma_port: int = 8000
     embedding_model: str = ""
+    embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     max_download_bytes: int = 10_000_000
     fetch_timeout: float = 20.0
     allow_private_hosts: str = ""

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
+
+Precision = Literal["auto", "float32", "bfloat16"]
+
+
+def cpu_has_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX), so it is faster."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # an older or unusual torch build: stay on float32
+        return False
 
 
 def bundled_model_path() -> Path:
@@ -46,17 +58,32 @@ class SentenceEmbeddings(Embeddings):
 
     Takes a loaded model, or a function that loads it on first use (so commands that never
     embed, such as `briefbot list`, do not pay for loading it).
+
+    `precision="auto"` computes in bfloat16 where the CPU does that natively: about 1.8x the
+    speed of float32 here, with vectors at cosine 0.99998 to the float32 ones (README).
     """
 
     def __init__(
         self,
         model: SentenceTransformer | Callable[[], SentenceTransformer],
         batch_size: int = BATCH_SIZE,
+        precision: Precision = "auto",
     ) -> None:
         self._model = None if callable(model) and not hasattr(model, "encode") else model
         self._loader = model if self._model is None else None
         self._lock = threading.Lock()
         self.batch_size = batch_size
+        self.precision = precision
+        self._bfloat16: bool | None = None
+
+    @property
+    def uses_bfloat16(self) -> bool:
+        """Whether encode computes in bfloat16 (decided once, on first use)."""
+        if self._bfloat16 is None:
+            self._bfloat16 = self.precision == "bfloat16" or (
+                self.precision == "auto" and cpu_has_bfloat16()
+            )
+        return self._bfloat16
 
     @property
     def model(self) -> SentenceTransformer:
@@ -77,19 +104,30 @@ class SentenceEmbeddings(Embeddings):
         """Embed texts as a (n, dim) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        import torch
+
+        # Autocast keeps the weights in float32 and runs the matrix products in bfloat16.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        vectors = np.asarray(vectors, dtype=np.float32)
+        # Normalised again in float32, so that cosine = dot holds to float32 precision.
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
     @property
     def dimension(self) -> int:
         """Length of one embedding vector."""
-        return int(self.model.get_sentence_embedding_dimension() or 384)
+        model = self.model
+        # sentence-transformers 6 renamed the method; older releases only have the first name.
+        dimension = getattr(model, "get_embedding_dimension", None) or (
+            model.get_sentence_embedding_dimension
+        )
+        return int(dimension() or 384)
 
     def count_tokens(self, text: str) -> int:
         """Number of word pieces the model reads for text, special tokens included."""
