@@ -69,7 +69,7 @@ def run_bench(
             services.store.embeddings.encode(["warm up"])
             model_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            sentences = sum(services.ingester.ingest(b).sentence_count for b in briefings)
+            sentences = sum(r.sentence_count for r in services.ingester.ingest_many(briefings))
             ingest_seconds = time.perf_counter() - started
             services.searcher.snapshot()  # load the corpus once, as a running bot has
             times = []

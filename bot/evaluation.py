@@ -124,8 +124,8 @@ def evaluate_sets(
             services = build_services(local, model=model)
             try:
                 started = time.perf_counter()
-                for i, briefing in enumerate(briefings, start=1):
-                    services.ingester.ingest(briefing)
+                results = services.ingester.ingest_many(briefings)
+                for i, _ in enumerate(results, start=1):
                     report(f"{members[0].name}: ingest", i, len(briefings))
                 ingest_seconds = time.perf_counter() - started
                 services.searcher.snapshot()  # as a running bot has it: loaded once

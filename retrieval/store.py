@@ -97,6 +97,73 @@ def _stored_sentence(
     return StoredSentence(row_id=rid, sentence=sentence, chunk_row_ids=chunk_rows)
 
 
+@dataclass(frozen=True)
+class BriefingRows:
+    """Everything stored for one briefing version: its record, sentences and chunks."""
+
+    record: BriefingRecord
+    sentences: tuple[Sentence, ...]
+    chunks: tuple[Chunk, ...]
+    chunk_texts: tuple[str, ...]
+
+
+def _sentence_rows(rows: BriefingRows) -> list[tuple[str, dict[str, Any], str]]:
+    """(text, metadata, row id) of each sentence; metadata names the chunks holding it."""
+    version = rows.record.version
+    # Chunk numbers, not row ids: ids may contain any character, commas included.
+    membership: dict[int, list[str]] = {}
+    for chunk in rows.chunks:
+        for index in range(chunk.first_sentence, chunk.last_sentence + 1):
+            membership.setdefault(index, []).append(str(chunk.index))
+    return [
+        (
+            s.text,
+            {
+                "briefing_id": rows.record.id,
+                "version": version,
+                "index": s.index,
+                "start": s.start,
+                "end": s.end,
+                "chunks": ",".join(membership.get(s.index, [])),
+            },
+            row_id(s.id, version),
+        )
+        for s in rows.sentences
+    ]
+
+
+def _chunk_rows(rows: BriefingRows) -> list[tuple[str, dict[str, Any], str]]:
+    """(text, metadata, row id) of each chunk."""
+    version = rows.record.version
+    return [
+        (
+            text,
+            {
+                "briefing_id": rows.record.id,
+                "version": version,
+                "index": c.index,
+                "first": c.first_sentence,
+                "last": c.last_sentence,
+            },
+            row_id(c.id, version),
+        )
+        for c, text in zip(rows.chunks, rows.chunk_texts, strict=True)
+    ]
+
+
+def _record_meta(record: BriefingRecord, now: str) -> dict[str, Any]:
+    """The registry row of a briefing."""
+    return {
+        "title": record.title,
+        "source": record.source,
+        "version": record.version,
+        "sentence_count": record.sentence_count,
+        "url": record.url or "",
+        "published": _iso(record.published),
+        "added_at": record.added_at or now,
+    }
+
+
 class BriefingStore:
     """Sentences, chunks and the briefing registry in one Chroma database."""
 
@@ -134,6 +201,13 @@ class BriefingStore:
             return None
         return _record_from(got["ids"][0], got["metadatas"][0])
 
+    def records_of(self, briefing_ids: Sequence[str]) -> dict[str, BriefingRecord]:
+        """The complete briefings among these ids, by id."""
+        if not briefing_ids:
+            return {}
+        got = self._call(self._registry.get, ids=list(briefing_ids), include=["metadatas"])
+        return {i: _record_from(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
     def records(self) -> list[BriefingRecord]:
         """All complete briefings, newest first (by published date, then by when added)."""
         got = self._call(self._registry.get, include=["metadatas"])
@@ -155,49 +229,39 @@ class BriefingStore:
         chunk_texts: Sequence[str],
     ) -> None:
         """Write every row of one briefing version, then its record; then drop older rows."""
-        version = record.version
-        base = {"briefing_id": record.id, "version": version}
-        # Chunk numbers, not row ids: ids may contain any character, commas included.
-        membership: dict[int, list[str]] = {}
-        for chunk in chunks:
-            for index in range(chunk.first_sentence, chunk.last_sentence + 1):
-                membership.setdefault(index, []).append(str(chunk.index))
-        sentence_meta = [
-            {
-                **base,
-                "index": s.index,
-                "start": s.start,
-                "end": s.end,
-                "chunks": ",".join(membership.get(s.index, [])),
-            }
-            for s in sentences
-        ]
-        chunk_meta = [
-            {**base, "index": c.index, "first": c.first_sentence, "last": c.last_sentence}
-            for c in chunks
-        ]
-        self._add(
-            self._sentences,
-            [s.text for s in sentences],
-            sentence_meta,
-            [row_id(s.id, version) for s in sentences],
+        self.write_many([BriefingRows(record, tuple(sentences), tuple(chunks), tuple(chunk_texts))])
+
+    def write_many(self, batch: Sequence[BriefingRows]) -> None:
+        """Write several briefings' rows in shared batches (far fewer, fuller model and database
+        calls than one at a time), then all their records at once, then drop older rows.
+
+        Each briefing is still all or nothing: until the records are written, readers see none of
+        the new rows, and a failure before that leaves only rows that no record names.
+        """
+        if not batch:
+            return
+        if len({rows.record.id for rows in batch}) != len(batch):
+            raise ValueError("a batch holds each briefing once")
+        sentence_rows: list[tuple[str, dict[str, Any], str]] = []
+        chunk_rows: list[tuple[str, dict[str, Any], str]] = []
+        for rows in batch:
+            sentence_rows += _sentence_rows(rows)
+            chunk_rows += _chunk_rows(rows)
+        self._add(self._sentences, sentence_rows)
+        self._add(self._chunks, chunk_rows)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        # The commit point: from here on readers see these versions and only these versions.
+        self._call(
+            self._registry.upsert,
+            ids=[rows.record.id for rows in batch],
+            embeddings=[[1.0]] * len(batch),
+            metadatas=[_record_meta(rows.record, now) for rows in batch],
         )
-        self._add(
-            self._chunks, list(chunk_texts), chunk_meta, [row_id(c.id, version) for c in chunks]
-        )
-        meta = {
-            "title": record.title,
-            "source": record.source,
-            "version": version,
-            "sentence_count": record.sentence_count,
-            "url": record.url or "",
-            "published": _iso(record.published),
-            "added_at": record.added_at or datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        # The commit point: from here on readers see this version and only this version.
-        self._call(self._registry.upsert, ids=[record.id], embeddings=[[1.0]], metadatas=[meta])
         self.generation += 1
-        self._drop_rows(record.id, keep_version=version)
+        self._drop_rows(
+            [rows.record.id for rows in batch],
+            keep_versions=[rows.record.version for rows in batch],
+        )
 
     def remove(self, briefing_id: str) -> bool:
         """Forget a briefing: its record first (so it vanishes at once), then its rows."""
@@ -205,18 +269,23 @@ class BriefingStore:
             return False
         self._call(self._registry.delete, ids=[briefing_id])
         self.generation += 1
-        self._drop_rows(briefing_id, keep_version=None)
+        self._drop_rows([briefing_id], keep_versions=[])
         return True
 
-    def _add(self, store: Chroma, texts: list[str], metas: list[dict], ids: list[str]) -> None:
-        for at in range(0, len(texts), WRITE_BATCH):
-            end = at + WRITE_BATCH
-            self._call(store.add_texts, texts[at:end], metadatas=metas[at:end], ids=ids[at:end])
+    def _add(self, store: Chroma, rows: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+        for at in range(0, len(rows), WRITE_BATCH):
+            texts, metas, ids = zip(*rows[at : at + WRITE_BATCH], strict=True)
+            self._call(store.add_texts, list(texts), metadatas=list(metas), ids=list(ids))
 
-    def _drop_rows(self, briefing_id: str, keep_version: str | None) -> None:
-        where: dict[str, Any] = {"briefing_id": briefing_id}
-        if keep_version is not None:
-            where = {"$and": [where, {"version": {"$ne": keep_version}}]}
+    def _drop_rows(self, briefing_ids: Sequence[str], keep_versions: Sequence[str]) -> None:
+        """Delete the rows of these briefings except those of the versions kept.
+
+        Versions are content hashes, so keeping one briefing's version never keeps another's
+        rows unless their texts are identical (and then the rows are orphans no reader sees).
+        """
+        where: dict[str, Any] = {"briefing_id": {"$in": list(briefing_ids)}}
+        if keep_versions:
+            where = {"$and": [where, {"version": {"$nin": list(keep_versions)}}]}
         for store in (self._sentences, self._chunks):
             self._call(store._collection.delete, where=where)
 
