@@ -7,8 +7,15 @@ import pytest
 from bot.metrics import Outcome, contains_answer, normalise, percentile, score
 
 
-def outcome(cited, *, answerable=True, answers=("Denver Broncos",), gold=("d1",),
-            abstained=False, seconds=0.1) -> Outcome:
+def outcome(
+    cited,
+    *,
+    answerable=True,
+    answers=("Denver Broncos",),
+    gold=("d1",),
+    abstained=False,
+    seconds=0.1,
+) -> Outcome:
     return Outcome(answerable, tuple(answers), tuple(gold), abstained, tuple(cited), seconds)
 
 
@@ -26,12 +33,12 @@ def test_answer_must_match_whole_words() -> None:
 
 def test_hit_gold_doc_and_abstention_rates() -> None:
     outcomes = [
-        outcome([("d1", "The Denver Broncos won."), ("d2", "x")]),           # hit@1
+        outcome([("d1", "The Denver Broncos won."), ("d2", "x")]),  # hit@1
         outcome([("d2", "Nothing here."), ("d1", "Denver Broncos again.")]),  # hit@3 only
         outcome([("d3", "a"), ("d3", "b"), ("d3", "c"), ("d1", "Denver Broncos")]),  # miss: 4th
-        outcome([], abstained=True),                                         # wrongly abstained
+        outcome([], abstained=True),  # wrongly abstained
         outcome([], answerable=False, answers=(), gold=(), abstained=True),  # correct abstain
-        outcome([("d9", "noise")], answerable=False, answers=(), gold=()),   # should have abstained
+        outcome([("d9", "noise")], answerable=False, answers=(), gold=()),  # should have abstained
     ]
     s = score(outcomes)
     assert s.questions == 6
@@ -43,8 +50,14 @@ def test_hit_gold_doc_and_abstention_rates() -> None:
 
 
 def test_cited_chars_is_the_median_total_of_answers_that_cite() -> None:
-    s = score([outcome([("d", "abcd"), ("d", "ef")]), outcome([("d", "abcdefghij")]),
-               outcome([("d", "a")]), outcome([], abstained=True)])
+    s = score(
+        [
+            outcome([("d", "abcd"), ("d", "ef")]),
+            outcome([("d", "abcdefghij")]),
+            outcome([("d", "a")]),
+            outcome([], abstained=True),
+        ]
+    )
     assert s.cited_chars == 6
 
 

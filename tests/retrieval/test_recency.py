@@ -10,8 +10,13 @@ from retrieval.types import Briefing
 
 
 def talks(day: int, month: int, text: str) -> Briefing:
-    return Briefing(id=f"talks-{month}-{day}", title=f"Talks {day}/{month}", text=text,
-                    source="test", published=date(2025, month, day))
+    return Briefing(
+        id=f"talks-{month}-{day}",
+        title=f"Talks {day}/{month}",
+        text=text,
+        source="test",
+        published=date(2025, month, day),
+    )
 
 
 def test_questions_about_the_present_are_recognised() -> None:
