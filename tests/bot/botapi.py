@@ -35,14 +35,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram.ext import Application, ApplicationBuilder
 
 from tests.bot.telegram_text import TelegramHTMLError, detect_entities, parse_telegram_html
+from tests.httpserver import LocalHTTPServer, QuietHandler
 
 T = TypeVar("T")
 JSON = dict[str, Any]
@@ -162,7 +161,7 @@ class Webhook:
     delivered: list[int] = field(default_factory=list)
 
 
-class BotAPIEmulator:
+class BotAPIEmulator(LocalHTTPServer):
     """The Bot API for one bot, served on 127.0.0.1 at a random port from background threads."""
 
     def __init__(
@@ -173,6 +172,7 @@ class BotAPIEmulator:
         first_name: str = "Briefbot",
         privacy_mode: bool = False,
     ) -> None:
+        super().__init__(_RequestHandler, name="botapi-http")
         self.token = token
         self.privacy_mode = privacy_mode  # True: groups deliver only commands, mentions, replies
         self.bot_user: JSON = {
@@ -219,26 +219,16 @@ class BotAPIEmulator:
             "getFile": self._get_file,
         }.items():
             self.set_handler(name, handler)
-        self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
-        self._httpd.emulator = self
-        self._threads = [
-            threading.Thread(
-                # a short poll interval so that stop() returns at once
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.01},
-                name="botapi-http",
-                daemon=True,
-            ),
-            threading.Thread(target=self._deliver_webhooks, name="botapi-webhook", daemon=True),
-        ]
+        self._webhook_thread = threading.Thread(
+            target=self._deliver_webhooks, name="botapi-webhook", daemon=True
+        )
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
         """http://127.0.0.1:PORT"""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     @property
     def base_url(self) -> str:
@@ -251,10 +241,10 @@ class BotAPIEmulator:
         return f"{self.url}/file/bot"
 
     def start(self) -> BotAPIEmulator:
-        """Start serving (idempotent)."""
-        for thread in self._threads:
-            if not thread.is_alive():
-                thread.start()
+        """Start serving and delivering to webhooks (idempotent)."""
+        super().start()
+        if self._webhook_thread.ident is None:
+            self._webhook_thread.start()
         return self
 
     def stop(self) -> None:
@@ -262,23 +252,9 @@ class BotAPIEmulator:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        if self._threads[0].is_alive():
-            self._httpd.shutdown()  # would wait forever on a server that never started
-        self._httpd.server_close()
-        for thread in self._threads:
-            if thread.is_alive():
-                thread.join(timeout=5)
-
-    def __enter__(self) -> BotAPIEmulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        super().stop()
+        if self._webhook_thread.is_alive():
+            self._webhook_thread.join(timeout=5)
 
     # ---- test helpers: what users do -----------------------------------------------------------
 
@@ -997,16 +973,10 @@ class _Response:
         return cls(status, "application/json", body)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    emulator: BotAPIEmulator
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
+class _RequestHandler(QuietHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects from api.telegram.org
     disable_nagle_algorithm = True  # headers and body go out in two writes
     server_version = "BotAPIEmulator/1.0"
-    server: _Server
 
     def do_GET(self) -> None:
         self._serve()
@@ -1017,20 +987,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = self.server.emulator.handle_http(
+        emulator: BotAPIEmulator = self.owner
+        response = emulator.handle_http(
             self.command, self.path, self.headers.get("Content-Type", ""), body
         )
         try:
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
+            self.respond(response.status, response.body, response.content_type)
         except OSError:  # the client gave up (a cancelled long poll)
             self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # request lines carry the token
 
 
 def _parse_body(content_type: str, body: bytes) -> JSON:
