@@ -10,6 +10,8 @@ USER = 1001
 ADMIN = 4242
 GROUP = -1002003004005
 SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
+USER_MENU = ["latest", "list", "following", "help"]
+ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
 
 
 async def test_start_and_help_explain_with_examples(
@@ -94,19 +96,9 @@ async def test_command_menus_are_set_per_scope(
     def names(scope: dict[str, object]) -> list[str]:
         return [c["command"] for c in botapi.commands(scope)]
 
-    assert names({"type": "all_private_chats"}) == ["latest", "list", "following", "help"]
-    assert names({"type": "all_group_chats"}) == ["ask", "latest", "list", "following", "help"]
-    assert names({"type": "chat", "chat_id": ADMIN}) == [
-        "latest",
-        "list",
-        "following",
-        "help",
-        "ingest",
-        "forget",
-        "follow",
-        "unfollow",
-        "feed",
-    ]
+    assert names({"type": "all_private_chats"}) == USER_MENU
+    assert names({"type": "all_group_chats"}) == ["ask", *USER_MENU]
+    assert names({"type": "chat", "chat_id": ADMIN}) == ADMIN_MENU
 
 
 async def test_open_bots_offer_ingest_to_everyone(
@@ -118,16 +110,5 @@ async def test_open_bots_offer_ingest_to_everyone(
     private = [c["command"] for c in botapi.commands({"type": "all_private_chats"})]
     admins = [c["command"] for c in botapi.commands({"type": "all_chat_administrators"})]
     assert "ingest" in private and "forget" in private
-    assert admins == [
-        "ask",
-        "latest",
-        "list",
-        "following",
-        "help",
-        "ingest",
-        "forget",
-        "follow",
-        "unfollow",
-        "feed",
-    ]
+    assert admins == ["ask", *ADMIN_MENU]
     assert unknown.result["text"] == messages.UNKNOWN_COMMAND
