@@ -12,8 +12,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.telegram_app import build_application
 from tests.bot.botapi import BotAPIEmulator, application_builder
+from tests.bot.briefbot import Briefbot
 from tests.conftest import SAMPLE
 
 BotFactory = Callable[..., Application]  # type: ignore[type-arg]
@@ -80,11 +80,12 @@ def services(bot_settings: Settings, sample_data_dir: Path, model: Any) -> Itera
 
 
 @pytest.fixture
-def make_bot(bot_settings: Settings, services: Services) -> BotFactory:
+def briefbot(botapi: BotAPIEmulator, bot_settings: Settings, services: Services) -> Briefbot:
+    """briefbot's Application on `botapi`: build it, run it, and write to it as a user."""
+    return Briefbot(botapi, bot_settings, services)
+
+
+@pytest.fixture
+def make_bot(briefbot: Briefbot) -> BotFactory:
     """Builds briefbot's Application against the emulator; keyword arguments change settings."""
-
-    def make(*, typing_interval: float = 4.0, **changes: Any) -> Application:  # type: ignore[type-arg]
-        settings = bot_settings.model_copy(update=changes)
-        return build_application(settings, services, typing_interval=typing_interval)
-
-    return make
+    return briefbot.app

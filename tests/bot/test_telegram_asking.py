@@ -13,10 +13,9 @@ from bot import messages
 from bot.render import TELEGRAM_LIMIT
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.telegram_app import build_application
 from ingest.loaders import load_text
-from tests.bot.botapi import BotAPIEmulator, Call, polling
-from tests.bot.conftest import BotFactory
+from tests.bot.botapi import BotAPIEmulator, Call
+from tests.bot.briefbot import Briefbot
 from tests.conftest import SAMPLE
 
 USER = 1001
@@ -46,9 +45,9 @@ def callback_data(call: Call) -> str:
 
 
 async def test_a_private_question_gets_a_cited_answer(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
+    async with briefbot.polling():
         update = botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
         [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
     assert reply_to(reply) == update["message"]["message_id"]
@@ -67,19 +66,18 @@ async def test_a_private_question_gets_a_cited_answer(
 
 
 async def test_a_question_about_nothing_stored_gets_the_plain_abstention(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    briefbot: Briefbot,
 ) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "What is the recipe for sourdough bread?", user_id=USER)
-        [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [reply] = await briefbot.say(USER, "What is the recipe for sourdough bread?")
     assert reply.result["text"] == "I found nothing about that in the briefings."
     assert "reply_markup" not in reply.params  # nothing more to show
 
 
 async def test_group_messages_without_mention_or_reply_are_ignored(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
+    async with briefbot.polling():
         ignored = botapi.queue_message(
             GROUP, "What did Russia propose?", user_id=USER, chat_type="supergroup"
         )
@@ -98,25 +96,22 @@ async def test_group_messages_without_mention_or_reply_are_ignored(
     assert "lasted for an hour" in reply.result["text"]
 
 
-async def test_ask_mention_and_reply_to_the_bot_work_in_a_group(
-    botapi: BotAPIEmulator, make_bot: BotFactory
-) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(GROUP, "/ask@briefbot_test_bot What did Russia propose?", user_id=USER)
-        [first] = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, timeout=30)
-        botapi.queue_message(
-            GROUP, f"{ME} how many bodies of soldiers will be exchanged?", user_id=USER
+async def test_ask_mention_and_reply_to_the_bot_work_in_a_group(briefbot: Briefbot) -> None:
+    async with briefbot.polling():
+        [first] = await briefbot.say(
+            GROUP, "/ask@briefbot_test_bot What did Russia propose?", user_id=USER
         )
-        await botapi.wait_sent_async("sendMessage", chat_id=GROUP, count=2, timeout=30)
-        botapi.queue_message(
+        await briefbot.say(
+            GROUP, f"{ME} how many bodies of soldiers will be exchanged?", user_id=USER, count=2
+        )
+        calls = await briefbot.say(
             GROUP,
             "and what did Ukraine want for the children?",
             user_id=OTHER_USER,
             reply_to=first.result["message_id"],
+            count=3,
         )
-        calls = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, count=3, timeout=30)
-        botapi.queue_message(GROUP, "/ask", user_id=USER)
-        usage = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, count=4, timeout=30)
+        usage = await briefbot.say(GROUP, "/ask", user_id=USER, count=4)
     assert "partial ceasefire" in calls[0].result["text"]
     assert "6,000 bodies" in calls[1].result["text"]
     assert "children" in calls[2].result["text"]
@@ -125,7 +120,7 @@ async def test_ask_mention_and_reply_to_the_bot_work_in_a_group(
 
 async def test_typing_is_sent_again_while_the_work_lasts(
     botapi: BotAPIEmulator,
-    make_bot: BotFactory,
+    briefbot: Briefbot,
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -136,27 +131,20 @@ async def test_typing_is_sent_again_while_the_work_lasts(
         return real_ask(question)
 
     monkeypatch.setattr(services, "ask", slow_ask)
-    async with polling(make_bot(typing_interval=0.01)):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling(typing_interval=0.01):
+        await briefbot.say(USER, "What did Russia propose?")
     methods = [c.method for c in botapi.sent(chat_id=USER)]
     assert methods[:3] == ["sendChatAction"] * 3
     assert methods[-1] == "sendMessage"
 
 
 async def test_follow_ups_use_the_previous_question_of_the_same_chat_only(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    briefbot: Briefbot,
 ) -> None:
-    app = make_bot()
-    async with polling(app):
-        botapi.queue_message(USER, "What did Russia propose at the talks?", user_id=USER)
-        await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
-        botapi.queue_message(USER, "and what about the children?", user_id=USER)
-        [_, follow_up] = await botapi.wait_sent_async(
-            "sendMessage", chat_id=USER, count=2, timeout=30
-        )
-        botapi.queue_message(OTHER_USER, "and what about the children?", user_id=OTHER_USER)
-        [alone] = await botapi.wait_sent_async("sendMessage", chat_id=OTHER_USER, timeout=30)
+    async with briefbot.polling():
+        await briefbot.say(USER, "What did Russia propose at the talks?")
+        [_, follow_up] = await briefbot.say(USER, "and what about the children?", count=2)
+        [alone] = await briefbot.say(OTHER_USER, "and what about the children?")
     note = "Following up on “What did Russia propose at the talks?”"
     assert follow_up.result["text"].startswith(note + "\n\n[1] ")
     assert follow_up.result["entities"][0] == {"type": "italic", "offset": 0, "length": len(note)}
@@ -165,15 +153,14 @@ async def test_follow_ups_use_the_previous_question_of_the_same_chat_only(
 
 
 async def test_more_sources_still_works_after_a_restart(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        [answer] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [answer] = await briefbot.say(USER, "What did Russia propose?")
     data = callback_data(answer)
     assert data.startswith("more:") and len(data.encode()) <= 64
 
-    async with polling(make_bot()):  # a new Application: nothing kept in memory
+    async with briefbot.polling():  # a new Application: nothing kept in memory
         botapi.queue_callback_query(USER, data, user_id=USER)
         [_, more] = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2, timeout=30)
         botapi.queue_callback_query(USER, "more:0123456789abcdef", user_id=USER)
@@ -234,7 +221,7 @@ async def test_a_10000_character_answer_is_split_into_valid_messages(
     try:
         report = load_text(glacier_report(), "glaciers.txt", title="Glacier report")
         services.ingester.ingest(report)
-        async with polling(build_application(settings, services)):
+        async with Briefbot(botapi, settings, services).polling():
             update = botapi.queue_message(USER, "What happened to the glaciers?", user_id=USER)
             await botapi.wait_sent_async("sendMessage", chat_id=USER, count=3, timeout=30)
     finally:
@@ -256,9 +243,7 @@ async def test_a_10000_character_answer_is_split_into_valid_messages(
     assert ["reply_markup" in p.params for p in parts] == [False] * (len(parts) - 1) + [True]
 
 
-async def test_html_in_a_briefing_is_escaped(
-    botapi: BotAPIEmulator, make_bot: BotFactory, services: Services
-) -> None:
+async def test_html_in_a_briefing_is_escaped(briefbot: Briefbot, services: Services) -> None:
     text = (
         "---\ntitle: Port <b>fees</b> & <script>tariffs</script>\nurl: "
         'https://example.org/port?a=1&b="2"&c=3\n---\n'
@@ -266,9 +251,8 @@ async def test_html_in_a_briefing_is_escaped(
         "<script>alert(1)</script> fees in Rotterdam."
     )
     services.ingester.ingest(load_text(text, "port.md"))
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "What happened to the harbour tariff?", user_id=USER)
-        [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [reply] = await briefbot.say(USER, "What happened to the harbour tariff?")
     shown = reply.result["text"]
     assert "The harbour <b>tariff</b> rose by 5% & the <i>port</i> authority" in shown
     assert "<script>alert(1)</script>" in shown
@@ -280,7 +264,7 @@ async def test_html_in_a_briefing_is_escaped(
 
 
 async def test_fifty_questions_at_once_are_all_answered(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     users = range(5000, 5050)
     questions = itertools.cycle(
@@ -290,7 +274,7 @@ async def test_fifty_questions_at_once_are_all_answered(
             "How many bodies will be exchanged?",
         ]
     )
-    async with polling(make_bot()):
+    async with briefbot.polling():
         for user in users:
             botapi.queue_message(user, next(questions), user_id=user)
         await botapi.wait_sent_async("sendMessage", count=50, timeout=90)
@@ -300,18 +284,17 @@ async def test_fifty_questions_at_once_are_all_answered(
     assert all(c.ok for c in botapi.calls() if c.method != "getUpdates")
 
 
-async def test_flood_limits_are_retried(botapi: BotAPIEmulator, make_bot: BotFactory) -> None:
+async def test_flood_limits_are_retried(botapi: BotAPIEmulator, briefbot: Briefbot) -> None:
     botapi.fail("sendMessage", 429, retry_after=1, chat_id=USER)
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [reply] = await briefbot.say(USER, "What did Russia propose?")
     assert [c.error_code for c in botapi.calls("sendMessage")] == [429, None]
     assert reply.result["text"].startswith("[1] ")
 
 
 async def test_a_failure_is_logged_reported_to_the_admin_and_told_to_the_user(
     botapi: BotAPIEmulator,
-    make_bot: BotFactory,
+    briefbot: Briefbot,
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -324,9 +307,8 @@ async def test_a_failure_is_logged_reported_to_the_admin_and_told_to_the_user(
 
     monkeypatch.setattr(services, "ask", broken)
     caplog.set_level("DEBUG")
-    async with polling(make_bot(admin_user_ids=str(admin))):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        [told] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling(admin_user_ids=str(admin)):
+        [told] = await briefbot.say(USER, "What did Russia propose?")
         [report] = await botapi.wait_sent_async("sendMessage", chat_id=admin, timeout=30)
     assert told.result["text"] == messages.SOMETHING_WENT_WRONG
     assert "Traceback" not in told.result["text"]
@@ -338,13 +320,12 @@ async def test_a_failure_is_logged_reported_to_the_admin_and_told_to_the_user(
 
 
 async def test_the_token_never_reaches_the_log(
-    botapi: BotAPIEmulator, make_bot: BotFactory, caplog: pytest.LogCaptureFixture
+    botapi: BotAPIEmulator, briefbot: Briefbot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("DEBUG")
     botapi.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=USER)
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)  # the apology
+    async with briefbot.polling():
+        await briefbot.say(USER, "What did Russia propose?")  # the apology
     secret = botapi.token.split(":", 1)[1]
     assert "Set Bot API URL: http://127.0.0.1" in caplog.text  # PTB logs its URL at DEBUG…
     assert "[REDACTED]" in caplog.text  # …with the token taken out
@@ -358,7 +339,7 @@ async def test_the_token_never_reaches_the_log(
 
 async def test_questions_do_not_block_each_other(
     botapi: BotAPIEmulator,
-    make_bot: BotFactory,
+    briefbot: Briefbot,
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -371,11 +352,10 @@ async def test_questions_do_not_block_each_other(
         return real_ask(question)
 
     monkeypatch.setattr(services, "ask", ask)
-    async with polling(make_bot()):
+    async with briefbot.polling():
         botapi.queue_message(USER, "slow: What did Russia propose?", user_id=USER)
         await botapi.wait_sent_async("sendChatAction", chat_id=USER, timeout=30)
-        botapi.queue_message(OTHER_USER, "How long did the negotiations last?", user_id=OTHER_USER)
-        [fast] = await botapi.wait_sent_async("sendMessage", chat_id=OTHER_USER, timeout=30)
+        [fast] = await briefbot.say(OTHER_USER, "How long did the negotiations last?")
         assert not botapi.sent("sendMessage", chat_id=USER)  # the slow one is still working
         release.set()
         await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import messages
-from tests.bot.botapi import BotAPIEmulator, polling
-from tests.bot.conftest import BotFactory
+from tests.bot.botapi import BotAPIEmulator
+from tests.bot.briefbot import Briefbot
 
 USER = 1001
 ADMIN = 4242
@@ -14,14 +14,12 @@ USER_MENU = ["latest", "list", "following", "help"]
 ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
 
 
-async def test_start_and_help_explain_with_examples(
-    botapi: BotAPIEmulator, make_bot: BotFactory
-) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "/start", user_id=USER)
-        [private] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
-        botapi.queue_message(GROUP, "/help@briefbot_test_bot", user_id=USER, chat_type="group")
-        [group] = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, timeout=30)
+async def test_start_and_help_explain_with_examples(briefbot: Briefbot) -> None:
+    async with briefbot.polling():
+        [private] = await briefbot.say(USER, "/start")
+        [group] = await briefbot.say(
+            GROUP, "/help@briefbot_test_bot", user_id=USER, chat_type="group"
+        )
     assert "What did Russia propose?" in private.result["text"]
     assert "/latest" in private.result["text"] and "/ingest" in private.result["text"]
     assert "/ask What did Russia propose?" in group.result["text"]
@@ -29,9 +27,9 @@ async def test_start_and_help_explain_with_examples(
 
 
 async def test_latest_and_list_show_the_stored_briefings(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
+    async with briefbot.polling():
         asked = botapi.queue_message(USER, "/latest", user_id=USER)
         botapi.queue_message(USER, "/sources", user_id=USER)
         replies = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2, timeout=30)
@@ -43,17 +41,11 @@ async def test_latest_and_list_show_the_stored_briefings(
     assert listing.startswith("1 briefings, newest first\nt-")
 
 
-async def test_forget_is_for_admins_and_takes_a_unique_id_prefix(
-    botapi: BotAPIEmulator, make_bot: BotFactory
-) -> None:
-    async with polling(make_bot(admin_user_ids=str(ADMIN))):
-        botapi.queue_message(USER, "/forget t-", user_id=USER)
-        [refused] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+async def test_forget_is_for_admins_and_takes_a_unique_id_prefix(briefbot: Briefbot) -> None:
+    async with briefbot.polling(admin_user_ids=str(ADMIN)):
+        [refused] = await briefbot.say(USER, "/forget t-")
         for count, text in enumerate(("/forget", "/forget x-nothing", "/forget t-", "/list"), 1):
-            botapi.queue_message(ADMIN, text, user_id=ADMIN)  # one at a time: replies in order
-            replies = await botapi.wait_sent_async(
-                "sendMessage", chat_id=ADMIN, count=count, timeout=30
-            )
+            replies = await briefbot.say(ADMIN, text, count=count)  # one at a time: in order
     assert refused.result["text"] == messages.NOT_ADMIN
     texts = [r.result["text"] for r in replies]
     assert texts[0] == messages.USAGE_FORGET
@@ -63,15 +55,13 @@ async def test_forget_is_for_admins_and_takes_a_unique_id_prefix(
 
 
 async def test_chats_not_allowed_get_a_polite_refusal_and_nothing_else(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     allowed_group = -100777
-    async with polling(make_bot(allowed_chat_ids=f"{allowed_group}", admin_user_ids=str(ADMIN))):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)
-        [refusal] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling(allowed_chat_ids=f"{allowed_group}", admin_user_ids=str(ADMIN)):
+        [refusal] = await briefbot.say(USER, "What did Russia propose?")
         botapi.queue_message(GROUP, "chatter", user_id=USER, chat_type="supergroup")
-        botapi.queue_message(GROUP, "/ask What did Russia propose?", user_id=USER)
-        [group_refusal] = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, timeout=30)
+        [group_refusal] = await briefbot.say(GROUP, "/ask What did Russia propose?", user_id=USER)
         botapi.queue_message(ADMIN, "What did Russia propose?", user_id=ADMIN)  # admin, privately
         botapi.queue_message(
             allowed_group, "/ask How long did the negotiations last?", user_id=USER
@@ -87,10 +77,8 @@ async def test_chats_not_allowed_get_a_polite_refusal_and_nothing_else(
     assert not botapi.sent("sendChatAction", chat_id=USER)  # no work was done for them
 
 
-async def test_command_menus_are_set_per_scope(
-    botapi: BotAPIEmulator, make_bot: BotFactory
-) -> None:
-    async with polling(make_bot(admin_user_ids=str(ADMIN))):
+async def test_command_menus_are_set_per_scope(botapi: BotAPIEmulator, briefbot: Briefbot) -> None:
+    async with briefbot.polling(admin_user_ids=str(ADMIN)):
         pass
 
     def names(scope: dict[str, object]) -> list[str]:
@@ -102,11 +90,10 @@ async def test_command_menus_are_set_per_scope(
 
 
 async def test_open_bots_offer_ingest_to_everyone(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "/nonsense", user_id=USER)
-        [unknown] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [unknown] = await briefbot.say(USER, "/nonsense")
     private = [c["command"] for c in botapi.commands({"type": "all_private_chats"})]
     admins = [c["command"] for c in botapi.commands({"type": "all_chat_administrators"})]
     assert "ingest" in private and "forget" in private

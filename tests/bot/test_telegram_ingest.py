@@ -10,8 +10,8 @@ from reportlab.pdfgen import canvas
 
 from bot import messages
 from bot.services import Services
-from tests.bot.botapi import BotAPIEmulator, Call, polling
-from tests.bot.conftest import BotFactory
+from tests.bot.botapi import BotAPIEmulator, Call
+from tests.bot.briefbot import Briefbot
 from tests.ingest.pageserver import PageServer
 
 USER = 1001
@@ -57,15 +57,15 @@ def edited(botapi: BotAPIEmulator, chat_id: int, status: Call) -> str:
 
 
 async def test_ingest_a_link_then_the_next_question_cites_it(
-    botapi: BotAPIEmulator, make_bot: BotFactory, page_server: PageServer
+    botapi: BotAPIEmulator, briefbot: Briefbot, page_server: PageServer
 ) -> None:
     url = page_server.add("/alps/lake-geneva-treaty", ARTICLE)
-    async with polling(make_bot()):
-        botapi.queue_message(USER, f"/ingest {url}", user_id=USER)
-        [status] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [status] = await briefbot.say(USER, f"/ingest {url}")
         [edit] = await botapi.wait_sent_async("editMessageText", chat_id=USER, timeout=30)
-        botapi.queue_message(USER, "Who will publish the level of Lake Geneva?", user_id=USER)
-        [_, answer] = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2, timeout=30)
+        [_, answer] = await briefbot.say(
+            USER, "Who will publish the level of Lake Geneva?", count=2
+        )
     assert status.result["text"] == messages.READING
     assert edit["message_id"] == status.result["message_id"]
     report = edited(botapi, USER, status)
@@ -77,13 +77,12 @@ async def test_ingest_a_link_then_the_next_question_cites_it(
 
 
 async def test_several_links_each_get_a_line_and_a_bad_one_says_why(
-    botapi: BotAPIEmulator, make_bot: BotFactory, page_server: PageServer
+    botapi: BotAPIEmulator, briefbot: Briefbot, page_server: PageServer
 ) -> None:
     good = page_server.add("/treaty", ARTICLE)
     missing = page_server.url("/gone")
-    async with polling(make_bot()):
-        botapi.queue_message(USER, f"/ingest {good} {missing} {good}", user_id=USER)
-        [status] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.polling():
+        [status] = await briefbot.say(USER, f"/ingest {good} {missing} {good}")
         await botapi.wait_sent_async("editMessageText", chat_id=USER, timeout=30)
     added, failed, again = edited(botapi, USER, status).split("\n")
     assert added.startswith("✅ Added Lake Geneva water treaty signed")
@@ -92,13 +91,11 @@ async def test_several_links_each_get_a_line_and_a_bad_one_says_why(
 
 
 async def test_only_links_are_taken_from_a_chat(
-    botapi: BotAPIEmulator, make_bot: BotFactory, page_server: PageServer
+    botapi: BotAPIEmulator, briefbot: Briefbot, page_server: PageServer
 ) -> None:
-    async with polling(make_bot()):
-        botapi.queue_message(USER, "/ingest /etc/passwd -", user_id=USER)
-        [refusal] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
-        botapi.queue_message(USER, "/ingest", user_id=USER)
-        [_, usage] = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2)
+    async with briefbot.polling():
+        [refusal] = await briefbot.say(USER, "/ingest /etc/passwd -")
+        [_, usage] = await briefbot.say(USER, "/ingest", count=2)
     assert refusal.result["text"].startswith("Only http(s) links can be ingested from a chat")
     assert "/etc/passwd" in refusal.result["text"]
     assert usage.result["text"] == messages.USAGE_INGEST
@@ -106,7 +103,7 @@ async def test_only_links_are_taken_from_a_chat(
 
 
 async def test_uploaded_txt_and_pdf_are_ingested(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     txt = botapi.add_file("f-txt", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
     pdf = botapi.add_file(
@@ -120,7 +117,7 @@ async def test_uploaded_txt_and_pdf_are_ingested(
         file_name="harbour.pdf",
         mime_type="application/pdf",
     )
-    async with polling(make_bot()):
+    async with briefbot.polling():
         botapi.queue_message(USER, user_id=USER, document=txt)
         botapi.queue_message(USER, user_id=USER, document=pdf)
         await botapi.wait_sent_async("editMessageText", chat_id=USER, count=2, timeout=30)
@@ -141,11 +138,11 @@ async def test_uploaded_txt_and_pdf_are_ingested(
 
 
 async def test_unsupported_and_oversized_uploads_are_refused_before_downloading(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     docx = botapi.add_file("f-docx", b"PK\x03\x04", file_name="minutes.docx")
     big = botapi.add_file("f-big", b"x" * 2000, file_name="big.txt", mime_type="text/plain")
-    async with polling(make_bot(max_download_bytes=1000)):
+    async with briefbot.polling(max_download_bytes=1000):
         botapi.queue_message(USER, user_id=USER, document=docx)
         await botapi.wait_sent_async("editMessageText", chat_id=USER, timeout=30)
         botapi.queue_message(USER, user_id=USER, document=big)
@@ -160,38 +157,35 @@ async def test_unsupported_and_oversized_uploads_are_refused_before_downloading(
 
 
 async def test_ingest_as_a_reply_takes_the_replied_to_text(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    async with polling(make_bot()):
+    async with briefbot.polling():
         article = botapi.queue_message(GROUP, NOTE, user_id=USER, chat_type="supergroup")
-        botapi.queue_message(GROUP, "/ingest", user_id=USER, reply_to=article["message"])
-        [status] = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, timeout=30)
+        [status] = await briefbot.say(GROUP, "/ingest", user_id=USER, reply_to=article["message"])
         await botapi.wait_sent_async("editMessageText", chat_id=GROUP, timeout=30)
     assert edited(botapi, GROUP, status).startswith("✅ Added Orchard frost report")
 
 
 async def test_group_uploads_need_a_caption_addressed_to_the_bot(
-    botapi: BotAPIEmulator, make_bot: BotFactory
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     quiet = botapi.add_file("f-1", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
-    async with polling(make_bot()):
+    async with briefbot.polling():
         botapi.queue_message(GROUP, user_id=USER, document=quiet, chat_type="supergroup")
-        botapi.queue_message(GROUP, "/ingest", user_id=USER, document=quiet)
-        [status] = await botapi.wait_sent_async("sendMessage", chat_id=GROUP, timeout=30)
+        [status] = await briefbot.say(GROUP, "/ingest", user_id=USER, document=quiet)
         await botapi.wait_sent_async("editMessageText", chat_id=GROUP, timeout=30)
     assert len(botapi.sent("sendMessage", chat_id=GROUP)) == 1  # the uncaptioned file: ignored
     assert edited(botapi, GROUP, status).startswith("✅ Added Orchard frost report")
 
 
 async def test_non_admins_cannot_ingest(
-    botapi: BotAPIEmulator, make_bot: BotFactory, page_server: PageServer
+    botapi: BotAPIEmulator, briefbot: Briefbot, page_server: PageServer
 ) -> None:
     url = page_server.add("/treaty", ARTICLE)
     upload = botapi.add_file("f-1", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
-    async with polling(make_bot(admin_user_ids=f"{ADMIN}, 4343")):
+    async with briefbot.polling(admin_user_ids=f"{ADMIN}, 4343"):
         botapi.queue_message(USER, f"/ingest {url}", user_id=USER)
-        botapi.queue_message(USER, user_id=USER, document=upload)
-        refusals = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2, timeout=30)
+        refusals = await briefbot.say(USER, document=upload, count=2)
         botapi.queue_message(ADMIN, f"/ingest {url}", user_id=ADMIN)
         await botapi.wait_sent_async("editMessageText", chat_id=ADMIN, timeout=30)
     assert [r.result["text"] for r in refusals] == [messages.NOT_ADMIN] * 2
@@ -200,17 +194,14 @@ async def test_non_admins_cannot_ingest(
 
 
 async def test_a_crash_while_ingesting_still_ends_the_reading_message(
-    botapi: BotAPIEmulator, make_bot: BotFactory, services: Services, monkeypatch: MonkeyPatch
+    botapi: BotAPIEmulator, briefbot: Briefbot, services: Services, monkeypatch: MonkeyPatch
 ) -> None:
     def crash(briefing: object) -> object:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(services.ingester, "ingest", crash)
     upload = botapi.add_file("f-1", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
-    async with polling(make_bot()):
-        botapi.queue_message(USER, user_id=USER, document=upload)
-        [status, apology] = await botapi.wait_sent_async(
-            "sendMessage", chat_id=USER, count=2, timeout=30
-        )
+    async with briefbot.polling():
+        [status, apology] = await briefbot.say(USER, document=upload, count=2)
     assert edited(botapi, USER, status) == messages.INGEST_CRASHED
     assert apology.result["text"] == messages.SOMETHING_WENT_WRONG

@@ -7,12 +7,11 @@ import time
 import httpx
 import pytest
 
-from bot.services import Services
 from bot.settings import Settings
-from bot.telegram_app import build_application, webhook_options, webhook_secret
+from bot.telegram_app import webhook_options, webhook_secret
 from retrieval.errors import BriefbotError
-from tests.bot.botapi import BotAPIEmulator, webhook
-from tests.conftest import free_port
+from tests.bot.botapi import BotAPIEmulator
+from tests.bot.briefbot import Briefbot
 
 USER = 1001
 STRANGER = 7008
@@ -27,24 +26,12 @@ def plain_update(update_id: int, user: dict, text: str) -> dict:
 
 
 async def test_webhook_mode_answers_and_refuses_a_wrong_or_missing_secret(
-    botapi: BotAPIEmulator, bot_settings: Settings, services: Services
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram/hook"
-    settings = bot_settings.model_copy(
-        update={
-            "telegram_webhook_url": url,
-            "telegram_webhook_port": port,
-            "telegram_webhook_secret": SECRET,
-        }
-    )
-    secret = webhook_secret(settings)
     forged = plain_update(900, botapi.add_user(STRANGER), "What did Russia propose?")
     botapi.add_chat(STRANGER)
-    app = build_application(settings, services, hide=(secret,))
-    async with webhook(app, **webhook_options(settings, secret)):
-        botapi.queue_message(USER, "What did Russia propose?", user_id=USER)  # posted by it
-        [reply] = await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
+    async with briefbot.webhook("/telegram/hook", telegram_webhook_secret=SECRET) as (url, _):
+        [reply] = await briefbot.say(USER, "What did Russia propose?")  # posted by the emulator
         async with httpx.AsyncClient(trust_env=False) as client:
             wrong = await client.post(
                 url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
@@ -59,18 +46,11 @@ async def test_webhook_mode_answers_and_refuses_a_wrong_or_missing_secret(
 
 
 async def test_any_bot_api_server_may_post_standard_updates(
-    botapi: BotAPIEmulator, bot_settings: Settings, services: Services
+    botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    settings = bot_settings.model_copy(
-        update={"telegram_webhook_url": url, "telegram_webhook_port": port}
-    )
-    secret = webhook_secret(settings)  # none configured: a random one
     user = botapi.add_user(USER)
     botapi.add_chat(USER)
-    app = build_application(settings, services, hide=(secret,))
-    async with webhook(app, **webhook_options(settings, secret)):
+    async with briefbot.webhook("/") as (url, secret):  # no secret configured: a random one
         async with httpx.AsyncClient(trust_env=False) as client:
             posted = await client.post(
                 url,
