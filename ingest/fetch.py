@@ -5,9 +5,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 
+import httpcore
 import httpx
 
 from ingest.errors import IngestError
@@ -67,16 +70,85 @@ def _is_public(address: _Address) -> bool:
     )
 
 
+class _AddressRefused(Exception):
+    """A host that may not be fetched; the message is the reason shown to the user."""
+
+
+class _VettedConnections(httpcore.NetworkBackend):
+    """Opens connections only to addresses vetted at the moment of connecting.
+
+    The host name is resolved here, once, and the socket opened to the vetted address itself.
+    Left to itself the HTTP stack would resolve the name again after the check, so a name that
+    answers with a public address for the check and a private one a moment later (DNS
+    rebinding) would reach the private network. TLS still checks the certificate against the
+    host name, which httpcore passes on separately.
+    """
+
+    def __init__(self, vet: Callable[[str, int], list[str]]) -> None:
+        self._vet = vet
+        self._plain = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = self._vet(host, port)
+        for address in addresses[:-1]:
+            try:
+                return self._plain.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
+                continue  # the name has other vetted addresses: try the next one
+        return self._plain.connect_tcp(addresses[-1], port, timeout, local_address, socket_options)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("briefbot fetches over TCP only")
+
+    def sleep(self, seconds: float) -> None:
+        self._plain.sleep(seconds)
+
+
+def _vetted_client(
+    vet: Callable[[str, int], list[str]], event_hooks: Mapping[str, Sequence[Any]] | None
+) -> httpx.Client:
+    transport = httpx.HTTPTransport()
+    # httpx gives its transport no public way to set the network backend; its connection
+    # pool (httpcore's) takes one. Fail loudly rather than fetch unguarded if that changes.
+    pool = getattr(transport, "_pool", None)
+    if not isinstance(pool, httpcore.ConnectionPool) or not hasattr(pool, "_network_backend"):
+        raise RuntimeError("this httpx version cannot pin connections; install httpx 0.28")
+    pool._network_backend = _VettedConnections(vet)
+    # trust_env=False: library code reads no environment, and a proxy from HTTP_PROXY would
+    # make the address checks meaningless.
+    return httpx.Client(
+        transport=transport,
+        trust_env=False,
+        follow_redirects=False,
+        event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
+    )
+
+
 class UrlFetcher:
-    """Fetches http(s) pages, refusing private addresses before connecting and capping size."""
+    """Fetches http(s) pages from public addresses only (checked before sending a request and
+    again, pinned, when connecting), with bounded size and time and checked redirects.
+
+    `event_hooks` are httpx's (e.g. {"request": [callable]}), for tests that watch requests.
+    """
 
     def __init__(
         self,
         max_bytes: int = 10_000_000,
         timeout: float = 20.0,
         allowed_private: tuple[str, ...] = (),
-        client: httpx.Client | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        event_hooks: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
         self.max_bytes = max_bytes
         self.timeout = timeout
@@ -88,15 +160,11 @@ class UrlFetcher:
                 self._allowed_networks.append(ipaddress.ip_network(entry.strip(), strict=False))
             except ValueError:
                 self._allowed_hosts.add(entry.strip().lower().rstrip("."))
-        self._owns_client = client is None
-        # trust_env=False: library code reads no environment, and a proxy from HTTP_PROXY would
-        # make the address checks below meaningless.
-        self._client = client or httpx.Client(trust_env=False, follow_redirects=False)
+        self._client = _vetted_client(self._vetted_addresses, event_hooks)
 
     def close(self) -> None:
-        """Close the HTTP client if this fetcher created it."""
-        if self._owns_client:
-            self._client.close()
+        """Close the HTTP client and its connections."""
+        self._client.close()
 
     def __enter__(self) -> UrlFetcher:
         return self
@@ -152,25 +220,45 @@ class UrlFetcher:
         return any(address in network for network in self._allowed_networks)
 
     def _check_address(self, source: str, url: httpx.URL) -> None:
-        """Resolve the host and refuse any non-public address that is not explicitly allowed."""
-        host = url.host
+        """Refuse the URL's host before any request if it resolves to a non-public address."""
         port = url.port or (443 if url.scheme == "https" else 80)
         try:
             # raw_host is the ASCII (punycode) form, so resolution never guesses an IDNA variant.
-            infos = socket.getaddrinfo(url.raw_host.decode("ascii"), port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as e:
+            self._vetted_addresses(url.raw_host.decode("ascii"), port, shown=url.host)
+        except UnicodeError as e:
             raise IngestError(
-                source, f"the host {host} could not be found; check the link for typos"
+                source, f"the host {url.host} could not be found; check the link for typos"
             ) from e
+        except _AddressRefused as e:
+            raise IngestError(source, str(e)) from e
+
+    def _vetted_addresses(self, host: str, port: int, shown: str = "") -> list[str]:
+        """The host's addresses, all public or explicitly allowed; _AddressRefused otherwise.
+
+        `host` is the ASCII form that is resolved; `shown` the form the user wrote, for messages.
+        """
+        shown = shown or host
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as e:
+            raise _AddressRefused(
+                f"the host {shown} could not be found; check the link for typos"
+            ) from e
+        addresses = []
         for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-            if not _is_public(address) and not self._allowed(host, address):
-                logger.warning("refused %s: resolves to non-public address %s", host, address)
-                raise IngestError(
-                    source,
-                    f"{host} points to a private or local network address ({address}), "
-                    "which briefbot does not fetch; send a public link",
+            literal = str(info[4][0])
+            address = ipaddress.ip_address(literal.split("%", 1)[0])
+            if not _is_public(address) and not self._allowed(shown, address):
+                logger.warning("refused %s: resolves to non-public address %s", shown, address)
+                raise _AddressRefused(
+                    f"{shown} points to a private or local network address ({address}), "
+                    "which briefbot does not fetch; send a public link"
                 )
+            if literal not in addresses:
+                addresses.append(literal)
+        if not addresses:
+            raise _AddressRefused(f"the host {shown} could not be found; check the link for typos")
+        return addresses
 
     def _open(self, source: str, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
         request = self._client.build_request(
@@ -181,6 +269,8 @@ class UrlFetcher:
         )
         try:
             return self._client.send(request, stream=True, follow_redirects=False)
+        except _AddressRefused as e:  # the name changed its answer since _check_address
+            raise IngestError(source, str(e)) from e
         except httpx.HTTPError as e:
             raise self._error(source, url, e) from e
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import httpx
 import pytest
@@ -59,14 +60,28 @@ def sent() -> RequestLog:
 
 
 @pytest.fixture
-def client(sent: RequestLog) -> Iterator[httpx.Client]:
-    with httpx.Client(trust_env=False, event_hooks={"request": [sent]}) as c:
-        yield c
+def hooks(sent: RequestLog) -> dict[str, list[RequestLog]]:
+    """httpx event hooks that record every request a fetcher sends."""
+    return {"request": [sent]}
 
 
 @pytest.fixture
-def fetcher(client: httpx.Client) -> UrlFetcher:
-    return UrlFetcher(allowed_private=("127.0.0.1",), timeout=5.0, client=client)
+def make_fetcher(hooks) -> Iterator[Callable[..., UrlFetcher]]:
+    """Builds fetchers that record their requests; closes them after the test."""
+    made: list[UrlFetcher] = []
+
+    def make(**options: Any) -> UrlFetcher:
+        made.append(UrlFetcher(event_hooks=hooks, **options))
+        return made[-1]
+
+    yield make
+    for fetcher in made:
+        fetcher.close()
+
+
+@pytest.fixture
+def fetcher(make_fetcher) -> UrlFetcher:
+    return make_fetcher(allowed_private=("127.0.0.1",), timeout=5.0)
 
 
 # --- pages that load --------------------------------------------------------------------
@@ -140,10 +155,10 @@ def test_pdf_over_http_loads(page_server, fetcher):
     assert briefing.url == url
 
 
-def test_an_allowed_network_may_be_given_as_cidr(page_server, client):
+def test_an_allowed_network_may_be_given_as_cidr(page_server, make_fetcher):
     url = page_server.add("/a", ARTICLE)
 
-    page = UrlFetcher(allowed_private=("127.0.0.0/8",), client=client).fetch(url)
+    page = make_fetcher(allowed_private=("127.0.0.0/8",)).fetch(url)
 
     assert page.media_type == "text/html"
     assert page.charset == "utf-8"
@@ -174,14 +189,65 @@ def test_redirect_to_a_private_address_is_refused_without_connecting(
     assert sent.urls == [url]  # only the allowed first hop was ever contacted
 
 
-def test_loopback_is_refused_unless_allowed(page_server, client, sent):
+def test_loopback_is_refused_unless_allowed(page_server, make_fetcher, sent):
     url = page_server.add("/a", ARTICLE)
 
     with pytest.raises(IngestError, match=r"private or local network address \(127\.0\.0\.1\)"):
-        UrlFetcher(client=client).fetch(url)
+        make_fetcher().fetch(url)
 
     assert page_server.hits["/a"] == 0
     assert sent.urls == []
+
+
+class FakeDns:
+    """Answers for made-up host names, one answer per lookup (the last repeats); every other
+    name goes to the real resolver. Counts the lookups of each made-up name."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> None:
+        self.answers = answers
+        self.lookups: dict[str, int] = dict.fromkeys(answers, 0)
+        self._real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+
+    def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in self.answers:
+            return self._real(host, port, *args, **kwargs)
+        seen = self.lookups[host]
+        self.lookups[host] += 1
+        address = self.answers[host][min(seen, len(self.answers[host]) - 1)]
+        return self._real(address, port, *args, **kwargs)
+
+
+def test_a_name_that_turns_private_after_the_check_is_refused_when_connecting(
+    page_server, fetcher, monkeypatch
+):
+    # DNS rebinding: 127.0.0.1 (allowed here) for the check, then 127.0.0.2 (not allowed).
+    # The HTTP stack must not resolve the name again behind the check's back.
+    page_server.add("/a", ARTICLE)
+    dns = FakeDns(monkeypatch, {"rebind.test": ["127.0.0.1", "127.0.0.2"]})
+    url = f"http://rebind.test:{page_server.port}/a"
+
+    with pytest.raises(IngestError) as caught:
+        fetcher.fetch(url)
+
+    assert str(caught.value) == (
+        f"Could not ingest {url}: rebind.test points to a private or local network address "
+        "(127.0.0.2), which briefbot does not fetch; send a public link"
+    )
+    assert page_server.hits["/a"] == 0
+    assert dns.lookups["rebind.test"] == 2  # the check, then the connection: nothing else
+
+
+def test_the_connection_goes_to_the_address_that_was_vetted(page_server, fetcher, monkeypatch):
+    url = page_server.add("/a", ARTICLE).replace("127.0.0.1", "pinned.test")
+    dns = FakeDns(monkeypatch, {"pinned.test": ["127.0.0.1"]})
+
+    page = fetcher.fetch(url)
+
+    assert page.url == url  # the Host is still the name; only the socket went to the address
+    assert b"Istanbul talks end without ceasefire" in page.body
+    assert page_server.hits["/a"] == 1
+    assert dns.lookups["pinned.test"] == 2
 
 
 @pytest.mark.parametrize(
@@ -243,12 +309,12 @@ def test_unrouted_path_is_a_404(page_server, fetcher):
         fetcher.fetch(page_server.url("/nothing-here"))
 
 
-def test_slow_server_times_out(page_server, client):
+def test_slow_server_times_out(page_server, make_fetcher):
     def stall(request: BaseHTTPRequestHandler) -> None:
         page_server.stopping.wait(30)  # released when the server stops, in teardown
 
     url = page_server.add_handler("/slow", stall)
-    fetcher = UrlFetcher(allowed_private=("127.0.0.1",), timeout=0.3, client=client)
+    fetcher = make_fetcher(allowed_private=("127.0.0.1",), timeout=0.3)
 
     with pytest.raises(IngestError) as caught:
         fetcher.fetch(url)
@@ -259,7 +325,7 @@ def test_slow_server_times_out(page_server, client):
     )
 
 
-def test_huge_body_stops_the_download_early(page_server, client):
+def test_huge_body_stops_the_download_early(page_server, make_fetcher):
     total = 64 * 1024 * 1024
     done = threading.Event()
     sent_bytes: list[int] = [0]
@@ -278,7 +344,7 @@ def test_huge_body_stops_the_download_early(page_server, client):
             done.set()
 
     url = page_server.add_handler("/huge", stream)
-    fetcher = UrlFetcher(max_bytes=200_000, allowed_private=("127.0.0.1",), client=client)
+    fetcher = make_fetcher(max_bytes=200_000, allowed_private=("127.0.0.1",))
 
     with pytest.raises(IngestError) as caught:
         fetcher.fetch(url)
@@ -291,9 +357,9 @@ def test_huge_body_stops_the_download_early(page_server, client):
     assert sent_bytes[0] < total // 2
 
 
-def test_declared_oversize_body_is_refused_before_reading(page_server, client):
+def test_declared_oversize_body_is_refused_before_reading(page_server, make_fetcher):
     url = page_server.add("/big", b"x" * 300_000, content_type="text/plain")
-    fetcher = UrlFetcher(max_bytes=200_000, allowed_private=("127.0.0.1",), client=client)
+    fetcher = make_fetcher(max_bytes=200_000, allowed_private=("127.0.0.1",))
 
     with pytest.raises(IngestError, match="larger than the 200,000-byte download limit"):
         fetcher.fetch(url)
