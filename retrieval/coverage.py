@@ -3,20 +3,46 @@
 A question about something the briefings never covered usually names it ("train service in
 Fresno"): its rare words are missing from every briefing. Cosine similarity alone misses that
 when the rest of the question sounds familiar, so the abstention rule uses both.
+
+A word no briefing has weighs by how rare it is in general English: missing "Fresno" or
+"Medinsky" means the briefings do not cover the question, missing "happened", "say" or "next"
+means nothing (they are how people ask, or another form of a word the briefings have: "said").
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
+
+# Zipf frequencies (log10 of uses per billion words, wordfreq's scale): at or above EVERYDAY a
+# word is everyday English ("say" 5.9, "next" 5.7); at or below RARE it is as specific as
+# "Istanbul" (3.7) or "Fresno" (3.4). A missing word's weight grows linearly in between.
+EVERYDAY_ZIPF = 5.5
+RARE_ZIPF = 3.5
+
+
+def english_rarity(word: str) -> float:
+    """How rare word is in general English: 0 for everyday words, 1 for rare or unknown ones.
+
+    From wordfreq's frequency lists, which ship inside the package (nothing is downloaded).
+    """
+    from wordfreq import zipf_frequency
+
+    zipf = zipf_frequency(word, "en")
+    return min(1.0, max(0.0, (EVERYDAY_ZIPF - zipf) / (EVERYDAY_ZIPF - RARE_ZIPF)))
 
 
 class TermCoverage:
     """Document frequencies of terms over briefings, and IDF-weighted coverage of questions."""
 
-    def __init__(self, briefing_terms: Mapping[str, frozenset[str]]) -> None:
+    def __init__(
+        self,
+        briefing_terms: Mapping[str, frozenset[str]],
+        rarity: Callable[[str], float] | None = None,
+    ) -> None:
         self.briefing_terms = briefing_terms
+        self._rarity = rarity
         self.size = max(1, len(briefing_terms))
         counts: Counter[str] = Counter()
         for terms in briefing_terms.values():
@@ -25,9 +51,16 @@ class TermCoverage:
         # A term no briefing has weighs as if half a briefing had it: rarer than anything seen.
         self._unseen = math.log(1 + self.size / 0.5)
 
-    def weights(self, terms: Iterable[str]) -> dict[str, float]:
-        """IDF weight of each distinct question term."""
-        return {t: self._idf.get(t, self._unseen) for t in set(terms)}
+    def weights(self, terms: Mapping[str, str]) -> dict[str, float]:
+        """Weight of each question term (mapped to the word it came from): its IDF, or for a
+        term no briefing has, the unseen weight scaled by the word's rarity in English."""
+        return {
+            term: self._idf[term] if term in self._idf else self._unseen_weight(word)
+            for term, word in terms.items()
+        }
+
+    def _unseen_weight(self, word: str) -> float:
+        return self._unseen * (self._rarity(word) if self._rarity is not None else 1.0)
 
     def coverage(self, weights: Mapping[str, float], briefing_id: str) -> float:
         """Share (0-1) of the question's term weight found in the briefing; 1 with no terms."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -25,6 +26,40 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
         return_ids=False,
         show_progress=False,
     )  # type: ignore[return-value]
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
+# Words that ask when, not what ("the latest on the talks"): the recency rule answers them, and
+# a briefing need not contain them to be about the question.
+TIME_WORDS = frozenset(
+    [
+        "latest",
+        "newest",
+        "recent",
+        "recently",
+        "now",
+        "nowadays",
+        "still",
+        "currently",
+        "current",
+        "today",
+        "update",
+        "updates",
+        "updated",
+    ]
+)
+
+
+def topic_terms(text: str) -> dict[str, str]:
+    """The text's terms (as tokenize makes them) but for time words, each mapped to a word it
+    came from."""
+    words = _WORD.findall(text.lower())
+    surface = dict(zip(_stemmer().stemWords(words), words, strict=True))
+    return {
+        term: surface.get(term, term)
+        for term in tokenize([text])[0]
+        if surface.get(term, term) not in TIME_WORDS
+    }
 
 
 class LexicalIndex:

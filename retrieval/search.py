@@ -19,8 +19,8 @@ from datetime import date
 
 import numpy as np
 
-from retrieval.coverage import TermCoverage
-from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.coverage import TermCoverage, english_rarity
+from retrieval.lexical import LexicalIndex, tokenize, topic_terms
 from retrieval.store import BriefingStore, Corpus, StoredSentence
 from retrieval.types import BriefingRecord
 
@@ -78,7 +78,9 @@ class _Snapshot:
             for chunk_row in stored.chunk_row_ids:
                 self.chunk_members.setdefault(chunk_row, []).append(i)
             terms[stored.sentence.briefing_id].update(self.lexical.tokens[i])
-        self.coverage = TermCoverage({b: frozenset(t) for b, t in terms.items()})
+        self.coverage = TermCoverage(
+            {b: frozenset(t) for b, t in terms.items()}, rarity=english_rarity
+        )
 
 
 class HybridSearcher:
@@ -138,7 +140,7 @@ class HybridSearcher:
         for row in self.store.nearest_chunks(query, w.chunk_k):
             picked.update(snap.chunk_members.get(row, ()))
         bm25 = snap.lexical.scores(question)
-        term_weights = snap.coverage.weights(tokenize([question])[0])
+        term_weights = snap.coverage.weights(topic_terms(question))
         terms = frozenset(term_weights)
         best_bm25 = float(bm25.max()) if bm25.size else 0.0
         if best_bm25 > 0:

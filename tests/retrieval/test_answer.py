@@ -39,6 +39,33 @@ def test_unrelated_question_abstains(chain, sample: Briefing) -> None:
     assert answer.text == NOTHING_FOUND
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What happened in Istanbul?", "talks"),
+        ("What did Medinsky say?", "Medinsky"),  # the briefing says "said", never "say"
+        ("What is the latest on the talks?", "talks"),  # "latest" asks when, not what
+        ("Who led the Russian delegation?", "Russia"),
+    ],
+)
+def test_everyday_news_questions_are_answered(
+    chain, sample: Briefing, question: str, expected: str
+) -> None:
+    # Words missing from the briefing but everyday in English ("happened", "say", "led") must
+    # not make the bot claim it knows nothing: the briefing is plainly about the question.
+    answer = chain.invoke(question)
+    assert not answer.abstained
+    assert expected in " ".join(c.sentence for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Is there train service in Fresno?", "Who won the football match?"],
+)
+def test_questions_on_other_subjects_abstain(chain, sample: Briefing, question: str) -> None:
+    assert chain.invoke(question).abstained
+
+
 def test_citations_are_the_stored_sentences_verbatim(chain, sample: Briefing) -> None:
     answer = chain.invoke(Question("Who is Russia's top negotiator?"))
     assert 1 <= len(answer.citations) <= 3
