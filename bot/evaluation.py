@@ -21,7 +21,7 @@ from retrieval.types import Answer, Question
 
 SEED = 20261125
 BASELINE_K = 3
-CURVE_THRESHOLDS = (0.80, 0.84, 0.88, 0.90, 0.92, 0.94, 0.96, 0.98, 1.00, 1.04, 1.08)
+CURVE_THRESHOLDS = (1.00, 1.04, 1.08, 1.10, 1.12, 1.14, 1.16, 1.18, 1.20, 1.24, 1.28, 1.32)
 
 
 @dataclass(frozen=True)

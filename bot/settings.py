@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     fetch_timeout: float = 20.0
     allow_private_hosts: str = ""
     max_citations: int = 3
-    min_relevance: float = 0.92
+    min_relevance: float = 1.16
     log_level: str = "WARNING"
     telegram_bot_token: str = ""
     telegram_base_url: str = ""

@@ -23,13 +23,14 @@ class AnswerPolicy:
     # Abstain when the question's relevance (see `relevance`) is below this. Measured on the
     # eval sets (README, "Answer quality"): the highest value that keeps wrongful abstention
     # on answerable questions at or under 5% on every set.
-    min_relevance: float = 0.92
+    min_relevance: float = 1.16
     # Two sentences this similar (cosine) say the same thing: cite the better one only.
     duplicate_cosine: float = 0.92
 
 
 RELEVANCE_CONTEXT = 0.5
 RELEVANCE_COVERAGE = 0.5
+RELEVANCE_OVERLAP = 0.5
 RELEVANCE_TOP = 5
 
 
@@ -37,9 +38,11 @@ def relevance(candidates: list[Candidate]) -> float:
     """How well the briefings cover a question, comparable across corpora of any size.
 
     best sentence cosine + 0.5 x best chunk cosine + 0.5 x the best IDF-weighted share of the
-    question's words found in one of the top briefings. Cosines catch questions on unrelated
+    question's words found in one of the top briefings + 0.5 x the best share of its words
+    found in one of the top sentences (or its title). Cosines catch questions on unrelated
     topics; word coverage catches questions that sound familiar but name something no
-    briefing mentions.
+    briefing mentions; sentence overlap vouches for a question that names what a sentence
+    names even when the model does not know the name ("Who is Umerov?").
     """
     if not candidates:
         return 0.0
@@ -48,6 +51,7 @@ def relevance(candidates: list[Candidate]) -> float:
         max(c.dense for c in candidates)
         + RELEVANCE_CONTEXT * max(c.context for c in candidates)
         + RELEVANCE_COVERAGE * max(c.coverage for c in top)
+        + RELEVANCE_OVERLAP * max(c.overlap for c in top)
     )
 
 
