@@ -72,6 +72,11 @@ class SentenceEmbeddings(Embeddings):
         self._model = None if callable(model) and not hasattr(model, "encode") else model
         self._loader = model if self._model is None else None
         self._lock = threading.Lock()
+        # One caller at a time: the tokenizer keeps per-call padding and truncation settings in
+        # shared state, so two threads (two uploads ingested at once, a question during an
+        # ingest) made it fail with "Unable to create tensor". Two threads would not share
+        # the two cores any faster than one anyway.
+        self._busy = threading.Lock()
         self.batch_size = batch_size
         self.precision = precision
         self._bfloat16: bool | None = None
@@ -107,7 +112,7 @@ class SentenceEmbeddings(Embeddings):
         import torch
 
         # Autocast keeps the weights in float32 and runs the matrix products in bfloat16.
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
+        with self._busy, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
             vectors = self.model.encode(
                 list(texts),
                 batch_size=self.batch_size,
@@ -131,7 +136,9 @@ class SentenceEmbeddings(Embeddings):
 
     def count_tokens(self, text: str) -> int:
         """Number of word pieces the model reads for text, special tokens included."""
-        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+        model = self.model
+        with self._busy:
+            return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents for the vector store."""

@@ -33,3 +33,27 @@ def test_auto_follows_the_cpu(model) -> None:  # type: ignore[no-untyped-def]
 
 def test_nothing_to_embed_gives_an_empty_matrix(model) -> None:  # type: ignore[no-untyped-def]
     assert SentenceEmbeddings(model).encode([]).shape == (0, 384)
+
+
+def test_threads_may_embed_and_count_at_once(model) -> None:  # type: ignore[no-untyped-def]
+    # Two uploads ingested at once, or a question during an ingest: counting word pieces (no
+    # padding) must not switch padding off under a batch being encoded in another thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    embeddings = SentenceEmbeddings(model, batch_size=4)
+    expected_vectors = embeddings.encode(TEXTS)
+    expected_counts = [embeddings.count_tokens(t) for t in TEXTS]
+
+    def encode(_: int) -> np.ndarray:
+        return embeddings.encode(TEXTS)
+
+    def count(_: int) -> list[int]:
+        return [embeddings.count_tokens(t) for t in TEXTS for _ in range(20)][::20]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        encoded = [pool.submit(encode, i) for i in range(24)]
+        counted = [pool.submit(count, i) for i in range(48)]
+        for future in encoded:
+            np.testing.assert_allclose(future.result(), expected_vectors, atol=2e-2)
+        for future in counted:
+            assert future.result() == expected_counts
