@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
+# Texts embedded per hold of the model (see SentenceEmbeddings.encode): four model batches.
+SLICE = 4 * BATCH_SIZE
 
 Precision = Literal["auto", "float32", "bfloat16"]
 
@@ -111,16 +113,25 @@ class SentenceEmbeddings(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         import torch
 
-        # Autocast keeps the weights in float32 and runs the matrix products in bfloat16.
-        with self._busy, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16):
-            vectors = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        vectors = np.asarray(vectors, dtype=np.float32)
+        model, parts = self.model, []
+        # The model is held for one slice at a time, so a question asked during a large ingest
+        # waits for a slice (a few seconds at most), not for the whole ingest batch.
+        for start in range(0, len(texts), SLICE):
+            # Autocast keeps the weights in float32 and runs the matrix products in bfloat16.
+            with (
+                self._busy,
+                torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.uses_bfloat16),
+            ):
+                parts.append(
+                    model.encode(
+                        list(texts[start : start + SLICE]),
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        vectors = np.concatenate(parts).astype(np.float32, copy=False)
         # Normalised again in float32, so that cosine = dot holds to float32 precision.
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
