@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from retrieval.lexical import TIME_WORDS
 from retrieval.search import Candidate
 
+# The single time words are lexical's (coverage leaves them out); these phrases add to them.
 _ABOUT_NOW = re.compile(
-    r"\b(latest|newest|most recent|recent(ly)?|now|nowadays|still|currently|current|"
-    r"today|so far|as of|any ?more|yet|update[sd]?)\b",
+    r"\b(" + "|".join(sorted(TIME_WORDS)) + r"|most recent|so far|as of|any ?more|yet)\b",
     re.IGNORECASE,
 )
 # How much the newest briefing gains over the oldest among the candidates, in score units
