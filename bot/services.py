@@ -1,16 +1,25 @@
-"""The composition root: builds the model, store, search, answer chain and ingester once."""
+"""The composition root: everything long-lived is built here, once, from the settings.
+
+    services = build_services(settings)   # store, search, answers, ingest, state, alerts, feeds
+    state = open_state(settings)          # state.db alone (commands that must not take the store)
+
+Front ends (bot/cli, bot/telegram) get what they need from `Services`; nothing else builds a
+store, a chain or a state connection.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from langchain_core.runnables import Runnable
 
+from bot.alerts.alerter import Alerter
+from bot.feeds.poller import FeedPoller
 from bot.settings import Settings
+from bot.state.database import STATE_FILE, BotState
 from ingest.fetch import UrlFetcher
 from ingest.pipeline import Ingester
 from retrieval.answer import AnswerPolicy, build_answer_chain
@@ -21,6 +30,8 @@ from retrieval.store import BriefingStore
 from retrieval.types import Answer, Question
 
 log = logging.getLogger(__name__)
+
+BOT_ROLE = "bot"  # what the running Telegram bot records in the embedded store's lock
 
 
 @dataclass
@@ -33,30 +44,52 @@ class Services:
     chain: Runnable[Question | str, Answer]
     ingester: Ingester
     fetcher: UrlFetcher
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    state: BotState
+    alerter: Alerter
+    poller: FeedPoller
 
     def ask(self, question: Question | str) -> Answer:
         """Answer one question from the stored briefings."""
         return self.chain.invoke(question)
 
     def close(self) -> None:
-        """Release the fetcher and the store (and its data-directory lock)."""
+        """Release the fetcher, the state database and the store (and its lock)."""
         self.fetcher.close()
+        self.state.close()
         self.handle.close()
+
+
+def open_state(settings: Settings) -> BotState:
+    """The bot's state database, DATA_DIR/state.db."""
+    return BotState(settings.data_dir / STATE_FILE)
+
+
+def build_fetcher(settings: Settings) -> UrlFetcher:
+    """The URL fetcher with the configured limits and private-address exceptions."""
+    return UrlFetcher(
+        max_bytes=settings.max_download_bytes,
+        timeout=settings.fetch_timeout,
+        allowed_private=settings.private_hosts,
+    )
+
+
+def open_store(settings: Settings) -> ChromaHandle:
+    """The Chroma server of CHROMA_HOST, or the embedded store in DATA_DIR (locked)."""
+    if settings.chroma_host:
+        return open_server(settings.chroma_host, settings.chroma_port)
+    return open_embedded(settings.chroma_path)
 
 
 def build_services(settings: Settings, *, model: Any = None) -> Services:
     """Build the services from settings; pass `model` to reuse an already loaded one."""
-    if settings.chroma_host:
-        handle = open_server(settings.chroma_host, settings.chroma_port)
-    else:
-        handle = open_embedded(settings.chroma_path)
+    handle = open_store(settings)
     try:
         loader = (
             model if model is not None else partial(load_model, settings.embedding_model or None)
         )
         embeddings = SentenceEmbeddings(loader, precision=settings.embedding_precision)
         store = BriefingStore(handle.client, embeddings)
+        state = open_state(settings)
     except Exception:
         handle.close()
         raise
@@ -64,17 +97,17 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
     policy = AnswerPolicy(
         max_citations=settings.max_citations, min_relevance=settings.min_relevance
     )
-    fetcher = UrlFetcher(
-        max_bytes=settings.max_download_bytes,
-        timeout=settings.fetch_timeout,
-        allowed_private=settings.private_hosts,
-    )
+    fetcher = build_fetcher(settings)
+    ingester = Ingester(store)
     log.info("services ready over %s", handle.description)
     return Services(
         handle=handle,
         store=store,
         searcher=searcher,
         chain=build_answer_chain(searcher, policy),
-        ingester=Ingester(store),
+        ingester=ingester,
         fetcher=fetcher,
+        state=state,
+        alerter=Alerter(store, state),
+        poller=FeedPoller(state, ingester, fetcher),
     )

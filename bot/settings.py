@@ -8,10 +8,6 @@ from typing import Literal
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-def _ints(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.replace(" ", "").split(",") if part)
-
-
 class Settings(BaseSettings):
     """Every knob of briefbot; `.env.example` documents each one."""
 

@@ -14,6 +14,7 @@ from ingest.errors import IngestError
 from ingest.extract import extract_article, extract_pdf_text, normalise_text, title_from_sentence
 from ingest.fetch import UrlFetcher
 from ingest.identity import briefing_id_for, normalise_url
+from ingest.links import looks_like_http
 from retrieval.types import Briefing
 
 logger = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ def load_source(source: str, *, fetcher: UrlFetcher, stdin: TextIO | None = None
     """Load one source: "-" for stdin, an http(s) link, or a file path."""
     if source == "-":
         return [load_text((stdin or sys.stdin).read(), "stdin")]
-    if source.lower().startswith(("http://", "https://")):
+    if looks_like_http(source):
         return [load_url(source, fetcher)]
     if _URL_SCHEME.match(source) and not Path(source).exists():
         scheme = source.split(":", 1)[0]

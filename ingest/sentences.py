@@ -7,7 +7,6 @@ from functools import lru_cache
 
 MAX_SENTENCE_CHARS = 600
 _LINE = re.compile(r"[^\n]+")
-_SPACE = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
@@ -57,8 +56,3 @@ def _cap(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _has_words(piece: str) -> bool:
     return any(ch.isalnum() for ch in piece)
-
-
-def fold_spaces(text: str) -> str:
-    """Text with every run of white space made one space (for comparing sentences)."""
-    return _SPACE.sub(" ", text).strip()

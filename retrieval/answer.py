@@ -68,12 +68,17 @@ def citation_of(candidate: Candidate) -> Citation:
         published=record.published,
         url=record.url,
         score=round(candidate.score, 4),
+        sentence_id=sentence.id,
     )
 
 
-def choose(candidates: list[Candidate], policy: AnswerPolicy) -> list[Candidate]:
-    """The best few candidates, near-duplicates removed; empty when nothing is relevant."""
-    if relevance(candidates) < policy.min_relevance:
+def choose(
+    candidates: list[Candidate], policy: AnswerPolicy, limit: int | None = None
+) -> list[Candidate]:
+    """The best few (`limit`, else the policy's number), near-duplicates removed; empty when
+    nothing is relevant."""
+    limit = policy.max_citations if limit is None else limit
+    if relevance(candidates) < policy.min_relevance or limit < 1:
         return []
     chosen: list[Candidate] = []
     seen_texts: set[str] = set()
@@ -85,7 +90,7 @@ def choose(candidates: list[Candidate], policy: AnswerPolicy) -> list[Candidate]
             continue
         seen_texts.add(words)
         chosen.append(candidate)
-        if len(chosen) == policy.max_citations:
+        if len(chosen) == limit:
             break
     return chosen
 
@@ -103,19 +108,24 @@ def compose(question: Question, chosen: list[Candidate], relevance: float = 0.0)
 def build_answer_chain(
     searcher: HybridSearcher, policy: AnswerPolicy | None = None
 ) -> Runnable[Question | str, Answer]:
-    """question -> search -> choose -> Answer, as a LangChain runnable (invoke/batch/stream)."""
+    """question -> search -> choose -> Answer, as a LangChain runnable (invoke/batch/stream).
+
+    A Question's `max_citations` overrides the policy's number for that call ("More sources").
+    """
     policy = policy or AnswerPolicy()
 
     def retrieve(question: Question | str) -> tuple[Question, list[Candidate]]:
         q = question if isinstance(question, Question) else Question(text=str(question))
         text = q.text.strip()
-        found = searcher.search(text, as_of=q.as_of) if text else []
+        limit = max(20, 2 * (q.max_citations or 0))
+        found = searcher.search(text, as_of=q.as_of, limit=limit) if text else []
         return q, found
 
     def answer(found: tuple[Question, list[Candidate]]) -> Answer:
         q, candidates = found
         if asks_about_now(q.text):
             candidates = prefer_recent(candidates)
-        return compose(q, newest_first(choose(candidates, policy)), relevance(candidates))
+        chosen = choose(candidates, policy, q.max_citations)
+        return compose(q, newest_first(chosen), relevance(candidates))
 
     return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")

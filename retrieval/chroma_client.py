@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -20,11 +22,14 @@ class DataDirLock:
     """An exclusive, non-blocking lock on a data directory, held for the process's lifetime.
 
     Embedded Chroma is not process-safe: a second process on the same directory can hang on
-    SQLite or corrupt the index, so the second one is refused at once instead.
+    SQLite or corrupt the index, so the second one is refused at once instead. The lock file
+    names the holder's pid and role ("bot", "store-server 127.0.0.1:8000", ...), so that the
+    refusal can say who has the directory and what to do.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, role: str = "briefbot") -> None:
         self.directory = directory
+        self.role = role
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -35,14 +40,20 @@ class DataDirLock:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip()
+            pid, _, role = handle.read().strip().partition(" ")
             handle.close()
-            raise StoreLockedError(str(self.directory), f"pid {holder}" if holder else "") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+            raise StoreLockedError(str(self.directory), pid, role) from None
         self._file = handle
+        self.claim(self.role)
+
+    def claim(self, role: str) -> None:
+        """Record what the holder is doing now (e.g. "bot" once the Telegram bot runs)."""
+        self.role = role
+        if self._file is not None:
+            self._file.seek(0)
+            self._file.truncate()
+            self._file.write(f"{os.getpid()} {role}")
+            self._file.flush()
 
     def release(self) -> None:
         """Give the lock back (also happens when the process exits)."""
@@ -60,6 +71,11 @@ class ChromaHandle:
     description: str
     lock: DataDirLock | None = field(default=None, repr=False)
 
+    def claim(self, role: str) -> None:
+        """Record the holder's role in the data directory's lock (embedded mode only)."""
+        if self.lock is not None:
+            self.lock.claim(role)
+
     def close(self) -> None:
         """Release the data-directory lock, if any."""
         if self.lock is not None:
@@ -74,11 +90,11 @@ def _settings() -> Any:
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def open_embedded(path: Path) -> ChromaHandle:
+def open_embedded(path: Path, role: str = "briefbot") -> ChromaHandle:
     """Open (creating) an embedded Chroma store in path, refusing if another process has it."""
     import chromadb
 
-    lock = DataDirLock(path)
+    lock = DataDirLock(path, role)
     lock.acquire()
     try:
         client = chromadb.PersistentClient(path=str(path), settings=_settings())
@@ -98,7 +114,26 @@ def open_server(host: str, port: int) -> ChromaHandle:
     except Exception as e:
         raise StoreError(
             f"Could not reach the Chroma server at {host}:{port} ({type(e).__name__}). "
-            "Start it with `chroma run --path DIR --host HOST --port PORT`, or unset "
+            "Start it with `briefbot store-server` (it serves DATA_DIR/chroma), or unset "
             "CHROMA_HOST to use the embedded store."
         ) from e
     return ChromaHandle(client=client, description=f"Chroma server at {host}:{port}")
+
+
+def serve(path: Path, host: str, port: int) -> int:
+    """Run `chroma run` on path until it exits, holding the directory's lock meanwhile, so that
+    no embedded process opens the directory under the server. Returns the server's exit code."""
+    lock = DataDirLock(path, role=f"store-server {host}:{port}")
+    lock.acquire()
+    chroma = Path(sys.executable).parent / "chroma"
+    command = [str(chroma), "run", "--path", str(path), "--host", host, "--port", str(port)]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    try:
+        server = subprocess.Popen(command, env=env)
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            server.terminate()
+            return server.wait()
+    finally:
+        lock.release()

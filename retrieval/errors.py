@@ -20,12 +20,23 @@ class StoreError(BriefbotError):
 class StoreLockedError(StoreError):
     """The embedded data directory is already open in another process."""
 
-    def __init__(self, path: str, holder: str = "") -> None:
+    def __init__(self, path: str, pid: str = "", role: str = "") -> None:
         self.path = path
-        who = f" (held by {holder})" if holder else ""
-        super().__init__(
-            f"The data directory {path} is already in use by another briefbot process{who}. "
-            "Embedded Chroma cannot be shared between processes: run a Chroma server "
-            f"(chroma run --path {path} --host 127.0.0.1 --port 8000) and set "
-            "CHROMA_HOST/CHROMA_PORT for every briefbot process (server mode)."
-        )
+        self.pid = pid
+        self.role = role
+        if role.startswith("store-server"):
+            address = role.removeprefix("store-server").strip() or "127.0.0.1:8000"
+            host, _, port = address.rpartition(":")
+            message = (
+                f"The store in {path} is served by a Chroma server (briefbot store-server, "
+                f"pid {pid}). Use it: set CHROMA_HOST={host} and CHROMA_PORT={port}."
+            )
+        else:
+            who = ", ".join(p for p in (f"pid {pid}" if pid else "", role) if p)
+            message = (
+                f"The store in {path} is already in use by another briefbot process"
+                f"{f' ({who})' if who else ''}. Embedded Chroma cannot be shared between "
+                "processes: stop that process, or start `briefbot store-server` and set "
+                "CHROMA_HOST=127.0.0.1 CHROMA_PORT=8000 for every briefbot process."
+            )
+        super().__init__(message)

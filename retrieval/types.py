@@ -70,6 +70,7 @@ class Citation:
     published: date | None = None
     url: str | None = None
     score: float = 0.0
+    sentence_id: str = ""  # `briefing_id:sN`: which stored sentence this is
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,9 @@ class Answer:
 
 @dataclass(frozen=True)
 class Question:
-    """A question as asked: `as_of` hides briefings published after that day."""
+    """A question as asked: `as_of` hides briefings published after that day; `max_citations`
+    asks for more (or fewer) citations than the answer policy's default."""
 
     text: str
     as_of: date | None = None
+    max_citations: int | None = None

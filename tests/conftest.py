@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,18 +82,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """A real `chroma run` server on 127.0.0.1; ready once it says it is listening."""
-    path = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    env = {**os.environ, "NO_COLOR": "1", "ANONYMIZED_TELEMETRY": "False"}
+def started_chroma(command: list[str], **options: Any) -> subprocess.Popen[str]:
+    """Start a process that runs a Chroma server; return it once the server says it listens
+    (fails the test with the server's last lines if it does not within a minute)."""
+    env = {**os.environ, "NO_COLOR": "1", "ANONYMIZED_TELEMETRY": "False", **options.pop("env", {})}
     proc = subprocess.Popen(
-        [str(CHROMA_BIN), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, **options
     )
     ready = threading.Event()
     lines: list[str] = []
@@ -106,13 +101,30 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         ready.set()  # the process ended: stop waiting, the check below reports it
 
     threading.Thread(target=watch, daemon=True).start()
+    if not ready.wait(timeout=60) or proc.poll() is not None:
+        proc.kill()
+        pytest.fail("the Chroma server did not start:\n" + "".join(lines[-20:]))
+    return proc
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Terminate a process, killing it if it does not end within 20 seconds."""
+    proc.terminate()
     try:
-        if not ready.wait(timeout=60) or proc.poll() is not None:
-            pytest.fail("chroma run did not start:\n" + "".join(lines[-20:]))
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real `chroma run` server on 127.0.0.1; ready once it says it is listening."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    proc = started_chroma(
+        [str(CHROMA_BIN), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    )
+    try:
         yield ("127.0.0.1", port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)

@@ -1,4 +1,13 @@
-"""Dependencies point one way: bot -> ingest -> retrieval; only bot/ reads settings."""
+"""Dependencies point one way: bot -> ingest -> retrieval; inside bot, front ends on top.
+
+    bot.cli, bot.telegram          front ends: nothing else imports them (the CLI's `start`
+                                   loads bot.telegram.application, the one way in)
+    bot.services, bot.settings     the composition root and configuration
+    bot.evaluation                 measuring: services and settings
+    bot.alerts, bot.feeds          below the services: state only
+    bot.state                      SQL only: nothing else of bot
+Only bot/ reads the environment; below the front ends only services and evaluation see Settings.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +19,60 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {"retrieval": {"ingest", "bot"}, "ingest": {"bot"}}
 
+# For each part of bot/, the parts of bot/ it may import (besides itself).
+BOT_ALLOWED = {
+    "bot.state": set(),
+    "bot.alerts": {"bot.state"},
+    "bot.feeds": {"bot.state"},
+    "bot.inbox": set(),
+    "bot.settings": set(),
+    "bot.services": {"bot.settings", "bot.state", "bot.alerts", "bot.feeds"},
+    "bot.evaluation": {"bot.services", "bot.settings"},
+    "bot.telegram": {
+        "bot.services",
+        "bot.settings",
+        "bot.state",
+        "bot.alerts",
+        "bot.feeds",
+        "bot.inbox",
+    },
+    "bot.cli": {
+        "bot.services",
+        "bot.settings",
+        "bot.state",
+        "bot.alerts",
+        "bot.feeds",
+        "bot.inbox",
+        "bot.evaluation",
+        "bot.telegram.application",
+    },
+}
 
-def imported_packages(path: Path) -> set[str]:
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports (absolute imports), anywhere in the file."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
+
+
+def imported_packages(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(path)}
+
+
+def part_of(module: str) -> str | None:
+    """The part of bot/ (a key of BOT_ALLOWED) a module belongs to."""
+    return next((p for p in BOT_ALLOWED if module == p or module.startswith(p + ".")), None)
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
@@ -29,6 +82,35 @@ def test_no_import_points_upwards(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in wrong.items() if v} == {}
+
+
+def test_inside_bot_front_ends_are_on_top() -> None:
+    wrong: dict[str, list[str]] = {}
+    for path in (ROOT / "bot").rglob("*.py"):
+        own = part_of(module_name(path))
+        if own is None:  # bot/__init__.py
+            continue
+        allowed = BOT_ALLOWED[own] | {own}
+        for name in imported_modules(path):
+            if not name.startswith("bot.") or name == "bot":
+                continue
+            if not any(name == a or name.startswith(a + ".") for a in allowed):
+                # `from bot.x import y` also lists bot.x.y: judge the module, not the name
+                if part_of(name) is None or part_of(name) == own:
+                    continue
+                wrong.setdefault(str(path.relative_to(ROOT)), []).append(name)
+    assert wrong == {}
+
+
+def test_every_subpackage_says_what_it_holds_and_may_import() -> None:
+    for init in (ROOT / "bot").rglob("__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        assert "import" in doc.lower(), f"{init.relative_to(ROOT)} does not say what it imports"
+
+
+def test_bot_keeps_few_modules_at_its_top_level() -> None:
+    modules = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
+    assert len(modules) <= 8, modules
 
 
 @pytest.mark.parametrize("package", ["retrieval", "ingest"])
@@ -45,3 +127,5 @@ def test_library_code_reads_no_environment(package: str) -> None:
 
 def test_the_walker_sees_imports() -> None:
     assert {"retrieval", "ingest"} <= imported_packages(ROOT / "ingest" / "pipeline.py")
+    assert "bot.state.database" in imported_modules(ROOT / "bot" / "alerts" / "topics.py")
+    assert part_of("bot.telegram.handlers.feeds") == "bot.telegram"

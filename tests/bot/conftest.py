@@ -12,8 +12,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from tests.bot.botapi import BotAPIEmulator, application_builder
-from tests.bot.briefbot import Briefbot
+from tests.bot.telegram.botapi import BotAPIEmulator, application_builder
+from tests.bot.telegram.briefbot import Briefbot
 from tests.conftest import SAMPLE
 
 BotFactory = Callable[..., Application]  # type: ignore[type-arg]

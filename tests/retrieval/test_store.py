@@ -109,7 +109,7 @@ def test_second_opener_of_a_data_directory_is_refused_with_server_hint(tmp_path)
     try:
         with pytest.raises(StoreLockedError) as err:
             open_embedded(tmp_path / "chroma")
-        assert "CHROMA_HOST" in str(err.value) and "chroma run" in str(err.value)
+        assert "CHROMA_HOST" in str(err.value) and "briefbot store-server" in str(err.value)
     finally:
         first.close()
     again = open_embedded(tmp_path / "chroma")  # released: usable again

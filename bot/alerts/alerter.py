@@ -1,0 +1,184 @@
+"""Alerts: each new briefing x the followed topics -> at most one message per (chat, story).
+
+The store and state.db are the source of truth, not an in-memory event: every scan compares
+`store.records()` with the briefing versions state.db has finished with, so briefings added by
+any process (a feed, a chat command, the inbox, `briefbot ingest` through a Chroma server) alert,
+also after a restart. A version is marked finished only after its alerts were delivered (or the
+chat given up on), so a crash re-scans it, and the alerts table keeps a chat from getting one
+story twice.
+
+Sending is the front end's: `Alerter.run(deliver)` calls `deliver(candidate)` for each alert
+due and records what it reports (bot/telegram/alerting.py sends Telegram messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+
+from bot.alerts.matching import (
+    MATCH_THRESHOLD,
+    has_keywords,
+    most_relevant,
+    same_story,
+    story_vector,
+    topic_score,
+)
+from bot.alerts.topics import Subscription, subscribed
+from bot.state.database import BotState
+from bot.state.subscriptions import (
+    alerted_stories,
+    disable_chat,
+    mark_seen,
+    migrate_chat,
+    record_alert,
+    seen_versions,
+)
+from retrieval.store import BriefingStore
+from retrieval.types import BriefingRecord
+
+log = logging.getLogger(__name__)
+
+ALERT_SENTENCES = 3  # quoted in an alert
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A briefing that matches a chat's topic, not yet checked against the chat's alerts."""
+
+    subscription: Subscription
+    record: BriefingRecord
+    sentences: tuple[str, ...]
+    story: np.ndarray = field(repr=False)
+    score: float
+
+
+@dataclass(frozen=True)
+class Scan:
+    """New briefing versions and the alerts they call for."""
+
+    versions: tuple[tuple[str, str], ...]
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one alert: sent (with the message id), not needed or impossible
+    ("dropped"), to be retried at the next scan, the chat gone for good, or the chat moved to a
+    new id (a group that became a supergroup)."""
+
+    outcome: Literal["sent", "dropped", "retry", "gone", "moved"]
+    message_id: int | None = None
+    reason: str = ""
+    new_chat_id: int | None = None
+
+
+Deliver = Callable[[Candidate], Awaitable[Delivery]]
+
+
+def _after(added_at: str, since: str) -> bool:
+    # Both in whole seconds: a briefing stored in the second a topic was followed counts as new
+    # (rather alert than lose one). /follow in a chat first finishes the briefings stored
+    # before it, so this only decides for topics followed from the command line.
+    try:
+        return datetime.fromisoformat(added_at) >= datetime.fromisoformat(since)
+    except ValueError:
+        return True  # an unreadable time: rather alert than lose it
+
+
+def scan(store: BriefingStore, state: BotState) -> Scan:
+    """Find briefing versions not yet considered and match them to the followed topics."""
+    seen = seen_versions(state)
+    new = [r for r in store.records() if (r.id, r.version) not in seen]
+    if not new:
+        return Scan((), ())
+    versions = tuple((r.id, r.version) for r in new)
+    subscriptions = subscribed(state)
+    # Only briefings added after a topic was followed alert it.
+    wanted = {r.id: [s for s in subscriptions if _after(r.added_at, s.created_at)] for r in new}
+    if not any(wanted.values()):
+        return Scan(versions, ())
+    topics = sorted({s.topic.query for subs in wanted.values() for s in subs})
+    topic_vectors = dict(zip(topics, store.embeddings.encode(topics), strict=True))
+    candidates = []
+    for record in sorted(new, key=lambda r: r.added_at):
+        if not wanted[record.id]:
+            continue
+        rows = store.sentences_of(record)
+        if not rows:
+            continue
+        sentences = [stored for stored, _ in rows]
+        vectors = np.stack([vector for _, vector in rows])
+        text = " ".join([record.title, *(s.sentence.text for s in sentences)])
+        story = story_vector(vectors)
+        for subscription in wanted[record.id]:
+            topic = subscription.topic
+            if not has_keywords(topic, text):
+                continue
+            score = topic_score(topic_vectors[topic.query], vectors)
+            log.debug("briefing %s vs topic %d: %.3f", record.id, subscription.id, score)
+            if score < MATCH_THRESHOLD:
+                continue
+            best = most_relevant(topic_vectors[topic.query], vectors, ALERT_SENTENCES)
+            quoted = tuple(sentences[i].sentence.text for i in best)
+            candidates.append(Candidate(subscription, record, quoted, story, score))
+    return Scan(versions, tuple(candidates))
+
+
+class Alerter:
+    """Runs scans and has their alerts delivered; one pass at a time. Database work runs in
+    worker threads, so the event loop never waits on SQLite or the store."""
+
+    def __init__(self, store: BriefingStore, state: BotState) -> None:
+        self.store = store
+        self.state = state
+        self._lock = asyncio.Lock()
+
+    async def run(self, deliver: Deliver) -> int:
+        """Scan for new briefings and deliver their alerts; returns how many were sent."""
+        async with self._lock:
+            found = await asyncio.to_thread(scan, self.store, self.state)
+            if not found.versions:
+                return 0
+            sent, retry = 0, set()
+            for candidate in found.candidates:
+                outcome = await self._deliver(deliver, candidate)
+                if outcome is None:
+                    retry.add(candidate.record.id)
+                sent += bool(outcome)
+            done = [v for v in found.versions if v[0] not in retry]
+            await asyncio.to_thread(mark_seen, self.state, done)
+            if sent or retry:
+                log.info("alerts: %d sent, %d briefings to retry", sent, len(retry))
+            return sent
+
+    async def _deliver(self, deliver: Deliver, candidate: Candidate) -> bool | None:
+        """True if sent, False if not needed or impossible, None to retry on the next scan."""
+        chat = candidate.subscription.chat_id
+        stories = await asyncio.to_thread(alerted_stories, self.state, chat)
+        if candidate.record.id in stories:
+            return False  # an update of a briefing already alerted here
+        if any(same_story(candidate.story, s) for s in stories.values()):
+            log.info("briefing %s: same story already alerted in a chat", candidate.record.id)
+            return False
+        delivery = await deliver(candidate)
+        if delivery.outcome == "sent":
+            topic = candidate.subscription.topic.text
+            record = (chat, candidate.record.id, topic, candidate.story, delivery.message_id)
+            await asyncio.to_thread(record_alert, self.state, *record)
+            return True
+        if delivery.outcome == "gone":
+            log.warning("chat %s disabled for alerts: %s", chat, delivery.reason)
+            await asyncio.to_thread(disable_chat, self.state, chat, delivery.reason)
+            return False
+        if delivery.outcome == "moved" and delivery.new_chat_id is not None:
+            log.info("chat %s is now %s; its topics move along", chat, delivery.new_chat_id)
+            await asyncio.to_thread(migrate_chat, self.state, chat, delivery.new_chat_id)
+            return None  # the next scan alerts the new id
+        return None if delivery.outcome == "retry" else False

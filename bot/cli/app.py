@@ -1,0 +1,188 @@
+"""The parser and `main`: settings, logging and one-line errors around each command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+from retrieval.errors import BriefbotError
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = """examples:
+  briefbot ingest samples/ https://example.org/news/talks.html notes.md
+  cat article.txt | briefbot ingest -
+  briefbot ask "What did Russia propose?"
+  briefbot ask --json "What did the two sides agree to exchange?"
+  briefbot chat
+  briefbot list
+  briefbot remove t-cd056c42
+  briefbot follow --chat -1001234567890 "peace talks between Russia and Ukraine"
+  briefbot feed add https://example.org/world/rss.xml
+  briefbot store-server --port 8000
+"""
+
+Build = Callable[..., Services]
+
+
+@dataclass
+class Invocation:
+    """One run of a command: its arguments, settings and output, and the services, built the
+    first time a command asks for them and closed when it ends."""
+
+    args: argparse.Namespace
+    settings: Settings
+    out: Console
+    build: Build = build_services
+    _services: Services | None = field(default=None, repr=False)
+
+    def services(self) -> Services:
+        """The services (opening the store; StoreLockedError if another process holds it)."""
+        if self._services is None:
+            self._services = self.build(self.settings)
+        return self._services
+
+    def close(self) -> None:
+        """Close the services if they were built."""
+        if self._services is not None:
+            self._services.close()
+            self._services = None
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at level; httpx stays at WARNING because Bot API URLs carry the token."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="Answer questions about news briefings with cited sentences.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add briefings from files, directories, URLs or - (stdin)")
+    p.add_argument("sources", nargs="+", metavar="PATH|URL|-")
+
+    p = sub.add_parser("ask", help="answer one question with cited sentences")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="ignore briefings published after this day",
+    )
+
+    sub.add_parser("chat", help="ask questions interactively (type /help inside)")
+
+    p = sub.add_parser("list", help="list stored briefings, newest first")
+    p.add_argument("--json", action="store_true", help="print the list as JSON")
+
+    p = sub.add_parser("remove", help="forget a briefing (its id, or a unique prefix of it)")
+    p.add_argument("id")
+
+    sub.add_parser("start", help="start the Telegram bot if a token is set, else the chat")
+
+    p = sub.add_parser("follow", help="alert a Telegram chat to new briefings on a topic")
+    p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
+    p.add_argument("topic", nargs="?", help="e.g. 'talks +Istanbul'; none: list the chat's topics")
+
+    p = sub.add_parser("unfollow", help="stop alerting a chat to a topic")
+    p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
+    p.add_argument("number", type=int, help="the topic's number in `briefbot follow --chat ID`")
+
+    p = sub.add_parser("feed", help="RSS/Atom feeds the bot reads: add, list, remove, poll")
+    p.add_argument("action", choices=("add", "list", "remove", "poll"))
+    p.add_argument(
+        "target", nargs="?", metavar="URL|N", help="the feed's URL (add), number (remove)"
+    )
+
+    p = sub.add_parser(
+        "store-server",
+        help="serve DATA_DIR/chroma with a Chroma server, for several processes (server mode)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+
+    p = sub.add_parser(
+        "bench", help="time ingest and questions on a .jsonl corpus (temporary store)"
+    )
+    p.add_argument("documents", type=Path, metavar="DOCUMENTS.jsonl")
+    p.add_argument("--questions", type=int, default=200, help="questions to time (default 200)")
+
+    p = sub.add_parser(
+        "eval", help="score QA sets (documents.jsonl + questions.jsonl) vs a baseline"
+    )
+    p.add_argument("sets", nargs="+", type=Path, metavar="DIR")
+    p.add_argument("--limit", type=int, help="ask a fixed, seeded random sample of N questions")
+    p.add_argument("--out", type=Path, default=Path("eval-out"), help="where predictions go")
+    return parser
+
+
+def commands() -> dict[str, Callable[[Invocation], int]]:
+    """Each subcommand's function."""
+    from bot.cli import briefings, chat, feeds, following, measuring, store
+
+    return {
+        "ingest": briefings.cmd_ingest,
+        "ask": briefings.cmd_ask,
+        "list": briefings.cmd_list,
+        "remove": briefings.cmd_remove,
+        "start": briefings.cmd_start,
+        "chat": chat.cmd_chat,
+        "follow": following.cmd_follow,
+        "unfollow": following.cmd_unfollow,
+        "feed": feeds.cmd_feed,
+        "store-server": store.cmd_store_server,
+        "bench": measuring.cmd_bench,
+        "eval": measuring.cmd_eval,
+    }
+
+
+def main(argv: Sequence[str] | None = None, *, build: Build = build_services) -> int:
+    """Entry point of the `briefbot` console script; returns the exit code.
+
+    `build` makes the services (tests pass one that reuses a loaded model).
+    """
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    err = Console(stderr=True, highlight=False)
+    run = Invocation(args, settings, Console(highlight=False), build)
+    try:
+        return commands()[args.command](run)
+    except BriefbotError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: one line for the user, the traceback in the log
+        log.debug("unexpected failure", exc_info=True)
+        detail = escape(f"{type(e).__name__}: {e}")
+        err.print(f"[red]unexpected error:[/red] {detail} (set LOG_LEVEL=DEBUG for details)")
+        return 1
+    finally:
+        run.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

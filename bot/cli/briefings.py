@@ -1,0 +1,146 @@
+"""`briefbot ingest`, `ask`, `list`, `remove` and `start`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bot.cli.app import Invocation
+from bot.cli.terminal import answer_json, print_answer, print_list
+from bot.inbox import hand_over
+from bot.services import BOT_ROLE, build_fetcher
+from ingest.loaders import expand_sources, load_source
+from ingest.pipeline import IngestResult
+from retrieval.errors import BriefbotError, StoreLockedError
+from retrieval.types import Question
+
+
+def cmd_ingest(run: Invocation) -> int:
+    """Ingest every source, with a progress line and a summary; 1 if any failed."""
+    try:
+        services = run.services()
+    except StoreLockedError as e:
+        if e.role != BOT_ROLE:
+            raise
+        return hand_to_bot(run)  # the running bot owns the embedded store
+    results: list[IngestResult] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("ingesting…", total=None)
+
+        def advance(result: IngestResult) -> None:
+            results.append(result)
+            progress.update(task, description=f"ingested {len(results)}: {result.source}")
+
+        services.ingester.ingest_sources(
+            run.args.sources, services.fetcher, stdin=sys.stdin, progress=advance
+        )
+    counts = Counter(r.status for r in results)
+    out = run.out
+    for r in results:
+        if r.status == "failed":
+            out.print(f"[red]failed[/red]  {escape(r.error)}")
+        elif len(results) <= 20 and r.briefing is not None:
+            line = (
+                f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({r.sentence_count} sentences)"
+            )
+            out.print(line, markup=False)
+    out.print(", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed")))
+    return 1 if counts["failed"] else 0
+
+
+def hand_to_bot(run: Invocation) -> int:
+    """Ingest while the bot holds the data directory: load here, write a job to its inbox."""
+    settings, out = run.settings, run.out
+    briefings, failed = [], 0
+    with build_fetcher(settings) as fetcher:
+        for source in expand_sources(list(run.args.sources)):
+            try:
+                briefings += load_source(source, fetcher=fetcher, stdin=sys.stdin)
+            except BriefbotError as e:
+                failed += 1
+                out.print(f"[red]failed[/red]  {escape(str(e))}")
+    if briefings:
+        job = hand_over(settings.data_dir, briefings)
+        out.print(
+            f"The data directory {settings.data_dir} is in use by the running bot, so "
+            f"{len(briefings)} briefing(s) were handed to it "
+            f"({job.relative_to(settings.data_dir)}). It adds them within "
+            f"{settings.inbox_interval:g} s and alerts the chats that follow their topics "
+            "(/list in Telegram shows them).",
+            markup=False,
+        )
+    out.print(f"{len(briefings)} handed to the bot, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_ask(run: Invocation) -> int:
+    """Answer one question."""
+    answer = run.services().ask(Question(text=run.args.question, as_of=run.args.as_of))
+    if run.args.json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer, run.out)
+    return 0
+
+
+def cmd_list(run: Invocation) -> int:
+    """List stored briefings."""
+    records = run.services().store.records()
+    if not run.args.json:
+        print_list(records, run.out)
+        return 0
+    listing = [
+        {
+            "id": r.id,
+            "title": r.title,
+            "date": r.published.isoformat() if r.published else None,
+            "url": r.url,
+            "source": r.source,
+            "sentences": r.sentence_count,
+        }
+        for r in records
+    ]
+    print(json.dumps(listing, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_remove(run: Invocation) -> int:
+    """Forget one briefing by id or unique id prefix."""
+    store, prefix, out = run.services().store, run.args.id, run.out
+    matches = store.find(prefix)
+    if not matches:
+        out.print(f"No briefing has the id {prefix}; `briefbot list` shows the ids.", markup=False)
+        return 1
+    if len(matches) > 1:
+        out.print(
+            f"{len(matches)} briefings start with {prefix}; give more of the id.", markup=False
+        )
+        return 1
+    store.remove(matches[0].id)
+    out.print(f"Removed {matches[0].id}: {matches[0].title}", markup=False)
+    return 0
+
+
+def cmd_start(run: Invocation) -> int:
+    """Start the Telegram bot when a token is configured, otherwise the terminal chat."""
+    if not run.settings.telegram_bot_token:
+        from bot.cli.chat import cmd_chat
+
+        return cmd_chat(run)
+    from bot.telegram.application import run_bot  # the Telegram stack is loaded only when used
+
+    services = run.services()
+    mode = "webhook" if run.settings.telegram_webhook_url else "long polling"
+    run.out.print(f"Starting the Telegram bot ({mode}); press Ctrl-C to stop it.")
+    return run_bot(run.settings, services)

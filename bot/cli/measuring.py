@@ -1,0 +1,78 @@
+"""`briefbot bench` and `briefbot eval`: the commands that measure speed and answer quality."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import Progress, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli.app import Invocation
+from bot.evaluation.bench import run_bench
+from bot.evaluation.qa_sets import METRIC_ROWS, SetResult, evaluate_sets, format_value
+
+
+def cmd_bench(run: Invocation) -> int:
+    """Time ingest and questions over a corpus in a temporary store (the data dir is untouched)."""
+    args, out = run.args, run.out
+    with Console(stderr=True).status("benchmarking…"):
+        report = run_bench(args.documents, run.settings, questions=args.questions, build=run.build)
+    for line in report.lines():
+        out.print(line, markup=False)
+    return 0
+
+
+def cmd_eval(run: Invocation) -> int:
+    """Score each QA set with briefbot and the baseline; print a table per set."""
+    args, out, settings = run.args, run.out, run.settings
+    missing = [d for d in args.sets if not (d / "documents.jsonl").exists()]
+    if missing:
+        out.print(f"No documents.jsonl in {', '.join(map(str, missing))}.", markup=False)
+        return 1
+    with Progress(
+        *Progress.get_default_columns(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("eval", total=None)
+
+        def advance(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        for result in evaluate_sets(
+            args.sets, settings, args.out, limit=args.limit, progress=advance, build=run.build
+        ):
+            out.print(eval_table(result))
+            out.print(curve_table(result))
+            out.print(f"predictions: {result.predictions}", markup=False)
+    return 0
+
+
+def eval_table(result: SetResult) -> Table:
+    """One set's metrics, briefbot beside the same-run baseline."""
+    table = Table(
+        title=f"{result.name}: {result.briefbot.questions} questions, "
+        f"{result.documents} documents ingested in {result.ingest_seconds:.0f} s"
+    )
+    table.add_column("metric")
+    table.add_column("briefbot", justify="right")
+    table.add_column("baseline", justify="right")
+    for label, attr, kind in METRIC_ROWS:
+        table.add_row(
+            label,
+            format_value(getattr(result.briefbot, attr), kind),
+            format_value(getattr(result.baseline, attr), kind),
+        )
+    return table
+
+
+def curve_table(result: SetResult) -> Table:
+    """Abstention at other thresholds: what MIN_RELEVANCE trades (same run, same answers)."""
+    table = Table(title=f"{result.name}: abstention if relevance < threshold")
+    for column in ("threshold", "abstain-correct", "abstain-wrong"):
+        table.add_column(column, justify="right")
+    for threshold, correct, wrong in result.curve:
+        table.add_row(
+            f"{threshold:.2f}", format_value(correct, "share"), format_value(wrong, "share")
+        )
+    return table

@@ -1,0 +1,26 @@
+"""`briefbot store-server`: Chroma's server on DATA_DIR/chroma, so that several processes (the
+bot, command-line ingests, a second bot) share one store. It holds the data directory's lock
+while it runs: no embedded process can open the directory under it."""
+
+from __future__ import annotations
+
+from bot.cli.app import Invocation
+from retrieval.chroma_client import serve
+
+
+def cmd_store_server(run: Invocation) -> int:
+    """Run the Chroma server until Ctrl-C; returns its exit code."""
+    settings, args = run.settings, run.args
+    if settings.chroma_host:
+        run.out.print(
+            f"CHROMA_HOST is set ({settings.chroma_host}): this process would use that server. "
+            "Unset it to serve the local data directory.",
+            markup=False,
+        )
+        return 1
+    run.out.print(
+        f"Serving {settings.chroma_path} on {args.host}:{args.port}; point every briefbot "
+        f"process at it with CHROMA_HOST={args.host} CHROMA_PORT={args.port}. Ctrl-C stops it.",
+        markup=False,
+    )
+    return serve(settings.chroma_path, args.host, args.port)

@@ -1,0 +1,66 @@
+"""Showing answers and briefings in the terminal (rich), and as JSON for machines.
+
+Nothing from a briefing is ever read as rich markup: it is escaped or printed with markup off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from retrieval.types import Answer, BriefingRecord
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The machine-readable form of an answer (`ask --json`)."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [
+            {
+                "text": c.sentence,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "date": c.published.isoformat() if c.published else None,
+                "url": c.url,
+                "start": c.start,
+                "end": c.end,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def print_answer(answer: Answer, out: Console) -> None:
+    """An answer for people: numbered quotes, each with its title and date."""
+    if answer.abstained:
+        out.print(answer.text, markup=False, highlight=False)
+        return
+    for n, c in enumerate(answer.citations, start=1):
+        out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]", highlight=False)
+        when = f", {c.published.isoformat()}" if c.published else ""
+        link = f"  {c.url}" if c.url else ""
+        out.print(f"    — {c.title}{when}{link}", style="dim", markup=False, highlight=False)
+
+
+def print_list(records: Sequence[BriefingRecord], out: Console) -> None:
+    """A table of stored briefings, newest first."""
+    if not records:
+        out.print("No briefings yet. Add some with: briefbot ingest PATH|URL")
+        return
+    table = Table("id", "date", "title", "sentences", "source")
+    for r in records:
+        table.add_row(
+            Text(r.id),
+            r.published.isoformat() if r.published else "",
+            Text(r.title),
+            str(r.sentence_count),
+            Text(r.url or r.source),
+        )
+    out.print(table)

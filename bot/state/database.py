@@ -1,0 +1,71 @@
+"""The state database: one SQLite connection shared by the event loop's helpers and workers.
+
+Several processes may open it (the bot and `briefbot follow` or `briefbot feed add`): WAL
+mode, short transactions, and a busy timeout so that one waits for the other's lock. Schema
+changes are numbered migrations (bot/state/migrations.py), applied in order and recorded in
+SQLite's `user_version`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.state.migrations import MIGRATIONS
+
+STATE_FILE = "state.db"
+
+
+class BotState:
+    """The state database; safe to use from worker threads (one statement at a time)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    def migrate(self) -> int:
+        """Apply the migrations this file has not seen yet; returns the schema version."""
+        with self._lock:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    migration(self._db)
+                    self._db.execute(f"PRAGMA user_version = {number}")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+                version = number
+            return version
+
+    def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement (its own transaction) and return its rows."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), under the lock."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,113 @@
+"""Background jobs on python-telegram-bot's JobQueue, started with the application:
+
+    alerts  every ALERT_INTERVAL seconds, and at once after any ingest in this process
+    inbox   every INBOX_INTERVAL seconds: briefings `briefbot ingest` handed to this bot
+    feeds   every min(FEED_INTERVAL, 60 s): the feeds that are due; a broken one is reported
+            once to the chats that read it
+
+A store outage is a warning in the log, retried at the next run, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.inbox import process_inbox
+from bot.telegram import messages
+from bot.telegram.alerting import TelegramAlerts
+from bot.telegram.context import BotContext, deps_of, off_loop
+from ingest.pipeline import IngestResult
+from retrieval.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+ALERTS_KEY = "briefbot.alerts"
+LOCK_KEY = "briefbot.feeds_lock"  # one poll at a time: a feed is never read twice at once
+FEEDS_JOB = "feeds"
+MAX_TICK = 60.0  # seconds between checks for due feeds (FEED_INTERVAL may be longer)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def alerter_of(app: App) -> TelegramAlerts:
+    """The application's alert sender."""
+    alerts = app.bot_data[ALERTS_KEY]
+    assert isinstance(alerts, TelegramAlerts)
+    return alerts
+
+
+async def alert_job(context: BotContext) -> None:
+    """Scan for new briefings and alert the chats that follow them."""
+    try:
+        await alerter_of(context.application).run(context.bot)
+    except StoreError as e:  # e.g. the Chroma server is down: the next scan catches up
+        log.warning("alert scan skipped: %s", e)
+
+
+async def inbox_job(context: BotContext) -> None:
+    """Ingest what `briefbot ingest` handed over while this bot holds the data directory."""
+    deps = context.deps
+    try:
+        results = await off_loop(
+            context, process_inbox, deps.settings.data_dir, deps.services.ingester
+        )
+    except StoreError as e:  # the job stays in the inbox for the next check
+        log.warning("inbox check skipped: %s", e)
+        return
+    if results:
+        log.info("inbox: %d briefings read", len(results))
+
+
+async def feeds_job(context: BotContext) -> None:
+    """Poll the feeds that are due; tell a feed's chats (once) when it breaks."""
+    deps = context.deps
+    async with context.application.bot_data[LOCK_KEY]:
+        try:
+            poll = deps.services.poller.poll_due
+            outcomes = await off_loop(context, poll, deps.settings.feed_interval)
+        except StoreError as e:  # the items stay unseen and are read at the next poll
+            log.warning("feed poll stopped: %s", e)
+            return
+        for outcome in outcomes:
+            for chat in outcome.report:
+                text = messages.feed_broken(outcome.feed.url, outcome.error)
+                with contextlib.suppress(TelegramError):  # a gone chat: the log has it
+                    await context.bot.send_message(chat, text)
+
+
+def poll_feeds_soon(app: App) -> None:
+    """Check for due feeds now (a feed just added is due at once)."""
+    if app.job_queue is not None:
+        app.job_queue.run_once(feeds_job, 0, name=f"{FEEDS_JOB}-now")
+
+
+def start_jobs(app: App) -> None:
+    """Schedule the jobs; call from post_init (on the running loop)."""
+    deps = deps_of(app)
+    app.bot_data[ALERTS_KEY] = TelegramAlerts(deps.services.alerter)
+    app.bot_data[LOCK_KEY] = asyncio.Lock()
+    jobs = app.job_queue
+    assert jobs is not None, "python-telegram-bot[job-queue] is required"
+    settings = deps.settings
+    jobs.run_repeating(alert_job, interval=settings.alert_interval, first=0, name="alerts")
+    jobs.run_repeating(inbox_job, interval=settings.inbox_interval, first=0, name="inbox")
+    tick = min(settings.feed_interval, MAX_TICK)
+    jobs.run_repeating(feeds_job, interval=tick, first=0, name=FEEDS_JOB)
+    loop = asyncio.get_running_loop()
+
+    def soon() -> None:
+        jobs.run_once(alert_job, 0, name="alerts-now")
+
+    def wake(result: IngestResult) -> None:
+        # Called from the ingest worker thread: hand over to the event loop.
+        if app.running:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(soon)
+
+    deps.services.ingester.on_ingested(wake)

@@ -1,0 +1,188 @@
+"""The `briefbot` command line: exit codes, summaries, JSON, chat, and the data-directory lock."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from bot.cli.app import main
+from bot.services import build_services
+from retrieval.chroma_client import open_embedded
+from tests.conftest import SAMPLE, free_port, started_chroma, stop
+
+BRIEFBOT = Path(sys.executable).parent / "briefbot"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model) -> Callable[[list[str]], int]:
+    """`briefbot` in this process, on a temporary data directory, reusing the loaded model."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    return partial(main, build=partial(build_services, model=model))
+
+
+def test_ingest_prints_a_summary_and_is_idempotent(cli, capsys) -> None:
+    assert cli(["ingest", str(SAMPLE)]) == 0
+    assert "1 added, 0 updated, 0 unchanged, 0 failed" in capsys.readouterr().out
+    assert cli(["ingest", str(SAMPLE)]) == 0
+    assert "0 added, 0 updated, 1 unchanged, 0 failed" in capsys.readouterr().out
+
+
+def test_ingest_with_a_bad_source_exits_1_and_says_why(cli, capsys) -> None:
+    assert cli(["ingest", "missing.txt", str(SAMPLE)]) == 1
+    out = capsys.readouterr().out
+    assert "missing.txt" in out and "no such file" in out
+    assert "1 added" in out and "1 failed" in out
+    assert "Traceback" not in out
+
+
+def test_ask_json_has_the_documented_fields(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    assert cli(["ask", "--json", "What did Russia propose?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["abstained"] is False
+    assert data["answer"]
+    assert data["citations"]
+    for c in data["citations"]:
+        assert set(c) >= {"text", "doc_id", "title", "date", "url", "start", "end"}
+        assert c["date"] == "2025-06-02"
+        assert SAMPLE.read_text().count(c["text"]) == 1
+
+
+def test_ask_prints_numbered_citations_or_abstains(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    assert cli(["ask", "What did Russia propose?"]) == 0
+    out = capsys.readouterr().out
+    assert "[1]" in out and "2025-06-02" in out
+    assert cli(["ask", "What is the capital of Australia?"]) == 0
+    assert "I found nothing about that in the briefings." in capsys.readouterr().out
+
+
+def test_list_and_remove(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    assert cli(["list", "--json"]) == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert record["date"] == "2025-06-02" and record["sentences"] > 10
+    assert cli(["remove", "no-such-id"]) == 1
+    assert "No briefing has the id no-such-id" in capsys.readouterr().out
+    assert cli(["remove", record["id"][:8]]) == 0
+    assert cli(["list"]) == 0
+    assert "No briefings yet" in capsys.readouterr().out
+
+
+def test_chat_answers_and_handles_commands(cli, capsys, monkeypatch) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    monkeypatch.setattr(
+        sys,
+        "stdin",
+        io.StringIO("What did Russia propose?\n/unknown\n/ingest missing.txt\n/quit\n"),
+    )
+    assert cli(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "1 briefings stored" in out
+    assert "[1]" in out and "ceasefire" in out
+    assert "Unknown command /unknown" in out
+    assert "no such file" in out
+
+
+def test_second_process_on_the_data_directory_gets_a_clear_message(tmp_path: Path) -> None:
+    holder = open_embedded(tmp_path / "data" / "chroma")
+    try:
+        env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+        done = subprocess.run(
+            [str(BRIEFBOT), "list"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert "already in use by another briefbot process" in done.stderr
+    assert "CHROMA_HOST" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_ingest_is_handed_over_only_to_a_running_bot(cli, capsys, tmp_path: Path) -> None:
+    holder = open_embedded(tmp_path / "data" / "chroma")  # another command holds the store
+    try:
+        assert cli(["ingest", str(SAMPLE)]) == 1
+        holder.claim("bot")  # the Telegram bot records this once it runs
+        assert cli(["ingest", str(SAMPLE)]) == 0
+    finally:
+        holder.close()
+    first, handed = capsys.readouterr().err, list((tmp_path / "data" / "inbox").glob("*.json"))
+    assert "already in use by another briefbot process" in first
+    assert len(handed) == 1
+
+
+def test_store_server_holds_the_data_directory_and_serves_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"DATA_DIR": str(tmp_path / "data"), "CHROMA_HOST": "", "LOG_LEVEL": "WARNING"}
+    server = started_chroma(
+        [str(BRIEFBOT), "store-server", "--port", str(port)], env=env, cwd=tmp_path
+    )
+    try:
+        embedded = subprocess.run(
+            [str(BRIEFBOT), "list"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            timeout=120,
+        )
+        served = subprocess.run(
+            [str(BRIEFBOT), "list", "--json"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)},
+            cwd=tmp_path,
+            timeout=120,
+        )
+    finally:
+        stop(server)
+    assert embedded.returncode == 1
+    assert "served by a Chroma server" in embedded.stderr
+    assert f"CHROMA_HOST=127.0.0.1 and CHROMA_PORT={port}" in embedded.stderr
+    assert "Traceback" not in embedded.stderr
+    assert served.returncode == 0, served.stderr
+    assert json.loads(served.stdout) == []
+
+
+def test_start_without_token_opens_the_chat(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "TELEGRAM_BOT_TOKEN": ""}
+    done = subprocess.run(
+        [str(BRIEFBOT), "start"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert "briefbot chat" in done.stdout and "question>" in done.stdout
+
+
+def test_help_has_examples_and_usage_errors_exit_2(capsys) -> None:
+    with pytest.raises(SystemExit) as ok:
+        main(["--help"])
+    assert ok.value.code == 0
+    assert "briefbot ask" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        main(["frobnicate"])
+    assert bad.value.code == 2

@@ -1,0 +1,55 @@
+"""state.db: numbered migrations, and the questions behind answers under a short stable id."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot.state.database import BotState
+from bot.state.migrations import MIGRATIONS
+from bot.state.questions import last_question, mark_shown, question, question_id, remember
+
+
+def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "state.db"
+    state = BotState(path)
+    assert state.migrate() == len(MIGRATIONS)
+    state.close()
+    reopened = BotState(path)  # nothing left to apply; the table is not created twice
+    assert reopened.migrate() == len(MIGRATIONS)
+    reopened.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_questions_survive_a_restart_under_a_short_stable_id(tmp_path: Path) -> None:
+    state = BotState(tmp_path / "state.db")
+    asked = remember(state, 42, "and Ukraine?", "and Ukraine? (Russia)", "What did Russia do?")
+    state.close()
+    state = BotState(tmp_path / "state.db")
+    assert question(state, asked.id) == asked
+    assert asked.id == question_id(42, "and Ukraine? (Russia)") and len(asked.id) == 16
+    assert question_id(43, "and Ukraine? (Russia)") != asked.id  # chats never share an id
+    assert question(state, "0" * 16) is None
+    state.close()
+
+
+def test_the_citations_shown_are_kept_in_order_without_repeats(tmp_path: Path) -> None:
+    state = BotState(tmp_path / "state.db")
+    asked = remember(state, 1, "q", "q", "q", ["a:s1", "a:s4"])
+    mark_shown(state, asked.id, ["b:s2", "a:s4", "c:s0"])
+    kept = question(state, asked.id)
+    assert kept is not None and kept.shown == ("a:s1", "a:s4", "b:s2", "c:s0")
+    state.close()
+
+
+def test_the_last_question_is_per_chat_and_old_ones_are_pruned(tmp_path: Path) -> None:
+    state = BotState(tmp_path / "state.db")
+    for n in range(5):
+        remember(state, 1, f"q{n}", f"q{n}", f"q{n}", now=100.0 + n, keep=3)
+    remember(state, 2, "other", "other", "other", now=50.0, keep=3)  # oldest of all: pruned
+    last = last_question(state, 1)
+    assert last is not None and last.text == "q4"
+    assert last_question(state, 2) is None
+    assert question(state, question_id(1, "q1")) is None
+    state.close()

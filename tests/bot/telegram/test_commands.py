@@ -1,0 +1,101 @@
+"""Browsing and access in Telegram: /start, /help, /latest, /list, /forget, menus, allowed chats."""
+
+from __future__ import annotations
+
+from bot.telegram import messages
+from tests.bot.telegram.botapi import BotAPIEmulator
+from tests.bot.telegram.briefbot import Briefbot
+
+USER = 1001
+ADMIN = 4242
+GROUP = -1002003004005
+SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
+USER_MENU = ["latest", "list", "following", "help"]
+ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
+
+
+async def test_start_and_help_explain_with_examples(briefbot: Briefbot) -> None:
+    async with briefbot.polling():
+        [private] = await briefbot.say(USER, "/start")
+        [group] = await briefbot.say(
+            GROUP, "/help@briefbot_test_bot", user_id=USER, chat_type="group"
+        )
+    assert "What did Russia propose?" in private.result["text"]
+    assert "/latest" in private.result["text"] and "/ingest" in private.result["text"]
+    assert "/ask What did Russia propose?" in group.result["text"]
+    assert "@briefbot_test_bot where were the talks held?" in group.result["text"]
+
+
+async def test_latest_and_list_show_the_stored_briefings(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling():
+        asked = botapi.queue_message(USER, "/latest", user_id=USER)
+        botapi.queue_message(USER, "/sources", user_id=USER)
+        replies = await botapi.wait_sent_async("sendMessage", chat_id=USER, count=2, timeout=30)
+    by_question = {c["reply_parameters"]["message_id"]: c.result["text"] for c in replies}
+    latest = by_question.pop(asked["message"]["message_id"])
+    [listing] = by_question.values()
+    assert latest.startswith("The 1 newest of 1 briefings\n• " + SAMPLE_TITLE)
+    assert latest.endswith("— 2 Jun 2025")
+    assert listing.startswith("1 briefings, newest first\nt-")
+
+
+async def test_forget_is_for_admins_and_takes_a_unique_id_prefix(briefbot: Briefbot) -> None:
+    async with briefbot.polling(admin_user_ids=str(ADMIN)):
+        [refused] = await briefbot.say(USER, "/forget t-")
+        for count, text in enumerate(("/forget", "/forget x-nothing", "/forget t-", "/list"), 1):
+            replies = await briefbot.say(ADMIN, text, count=count)  # one at a time: in order
+    assert refused.result["text"] == messages.NOT_ADMIN
+    texts = [r.result["text"] for r in replies]
+    assert texts[0] == messages.USAGE_FORGET
+    assert texts[1] == "No briefing has the id x-nothing; /list shows the ids."
+    assert texts[2].startswith(f"Forgot {SAMPLE_TITLE}")
+    assert texts[3] == messages.NO_BRIEFINGS
+
+
+async def test_chats_not_allowed_get_a_polite_refusal_and_nothing_else(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    allowed_group = -100777
+    async with briefbot.polling(allowed_chat_ids=f"{allowed_group}", admin_user_ids=str(ADMIN)):
+        [refusal] = await briefbot.say(USER, "What did Russia propose?")
+        botapi.queue_message(GROUP, "chatter", user_id=USER, chat_type="supergroup")
+        [group_refusal] = await briefbot.say(GROUP, "/ask What did Russia propose?", user_id=USER)
+        botapi.queue_message(ADMIN, "What did Russia propose?", user_id=ADMIN)  # admin, privately
+        botapi.queue_message(
+            allowed_group, "/ask How long did the negotiations last?", user_id=USER
+        )
+        await botapi.wait_sent_async("sendMessage", chat_id=ADMIN, timeout=30)
+        await botapi.wait_sent_async("sendMessage", chat_id=allowed_group, timeout=30)
+    assert refusal.result["text"] == (
+        "Sorry, I only work in the chats my owner has allowed. This chat's id is 1001; "
+        "the owner can add it to ALLOWED_CHAT_IDS."
+    )
+    assert "-1002003004005" in group_refusal.result["text"]
+    assert len(botapi.sent("sendMessage", chat_id=GROUP)) == 1  # "chatter" got nothing
+    assert not botapi.sent("sendChatAction", chat_id=USER)  # no work was done for them
+
+
+async def test_command_menus_are_set_per_scope(botapi: BotAPIEmulator, briefbot: Briefbot) -> None:
+    async with briefbot.polling(admin_user_ids=str(ADMIN)):
+        pass
+
+    def names(scope: dict[str, object]) -> list[str]:
+        return [c["command"] for c in botapi.commands(scope)]
+
+    assert names({"type": "all_private_chats"}) == USER_MENU
+    assert names({"type": "all_group_chats"}) == ["ask", *USER_MENU]
+    assert names({"type": "chat", "chat_id": ADMIN}) == ADMIN_MENU
+
+
+async def test_open_bots_offer_ingest_to_everyone(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling():
+        [unknown] = await briefbot.say(USER, "/nonsense")
+    private = [c["command"] for c in botapi.commands({"type": "all_private_chats"})]
+    admins = [c["command"] for c in botapi.commands({"type": "all_chat_administrators"})]
+    assert "ingest" in private and "forget" in private
+    assert admins == ["ask", *ADMIN_MENU]
+    assert unknown.result["text"] == messages.UNKNOWN_COMMAND
