@@ -27,6 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest retrieval tests
 	$(BIN)/ruff format --check bot ingest retrieval tests
+	$(BIN)/mypy bot ingest retrieval
 
 # Every set in ../shared/eval (each a folder with documents.jsonl and questions.jsonl).
 EVAL_SETS = $(patsubst %/documents.jsonl,%,$(wildcard $(EVAL_DIR)/*/documents.jsonl))

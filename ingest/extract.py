@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pypdf
 import trafilatura
+from trafilatura.settings import Document
 from trafilatura.utils import load_html as parse_html
 
 from ingest.errors import IngestError
@@ -68,9 +69,9 @@ def extract_article(html: str | bytes, url: str | None, source: str) -> Briefing
     """Return the page's main article text and metadata as a Briefing; IngestError if none."""
     # Parse here so trafilatura and htmldate only ever see a tree, never something to download.
     tree = parse_html(html) if html else None
-    document = None
+    document: Document | None = None
     if tree is not None:
-        document = trafilatura.bare_extraction(
+        extracted = trafilatura.bare_extraction(
             tree,
             url=_without_query(url) if url else None,
             with_metadata=True,
@@ -79,6 +80,8 @@ def extract_article(html: str | bytes, url: str | None, source: str) -> Briefing
             include_images=False,
             include_links=False,
         )
+        # a Document unless as_dict=True is asked for (trafilatura 2's annotation is a union)
+        document = extracted if isinstance(extracted, Document) else None
     blocks = _text_blocks(document.text or "") if document is not None else []
     title = (document.title or "").strip() if document is not None else ""
     if blocks and title and blocks[0].casefold() == title.casefold():
@@ -98,9 +101,9 @@ def extract_article(html: str | bytes, url: str | None, source: str) -> Briefing
         text=text,
         source=source,
         url=normalise_url(url) if url else None,
-        published=_parse_date(document.date),
-        author=(document.author or "").strip() or None,
-        site=(document.sitename or "").strip() or None,
+        published=_parse_date(document.date if document else None),
+        author=((document.author if document else None) or "").strip() or None,
+        site=((document.sitename if document else None) or "").strip() or None,
     )
 
 

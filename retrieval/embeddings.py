@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -100,7 +100,7 @@ class SentenceEmbeddings(Embeddings):
                 if self._model is None:
                     assert self._loader is not None
                     self._model = self._loader()
-        return self._model
+        return cast("SentenceTransformer", self._model)
 
     @property
     def max_tokens(self) -> int:

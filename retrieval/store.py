@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256
 READ_PAGE = 5000
-_COSINE = {"hnsw": {"space": "cosine"}}
+# Chroma's CreateCollectionConfiguration is a TypedDict; this is one.
+_COSINE: Any = {"hnsw": {"space": "cosine"}}
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Corpus:
     key: tuple[tuple[str, str], ...]
     records: dict[str, BriefingRecord]
     sentences: tuple[StoredSentence, ...]
+
+    by_row: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_row", {s.row_id: i for i, s in enumerate(self.sentences)})

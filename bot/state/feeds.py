@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from bot.state.database import BotState
 
@@ -32,21 +33,11 @@ class FeedRow:
     chats: tuple[int, ...]
 
 
-def _feed(row: tuple[object, ...]) -> FeedRow:
+def _feed(row: tuple[Any, ...]) -> FeedRow:
     fid, url, title, etag, modified, failures, next_poll, error, reported, cli, chats = row
     ids = tuple(sorted(int(c) for c in str(chats).split(","))) if chats else ()
     return FeedRow(
-        int(fid),  # type: ignore[call-overload]
-        str(url),
-        str(title),
-        str(etag),
-        str(modified),
-        int(failures),  # type: ignore[call-overload]
-        float(next_poll),  # type: ignore[arg-type]
-        str(error),
-        bool(reported),
-        bool(cli),
-        ids,
+        fid, url, title, etag, modified, failures, next_poll, error, bool(reported), bool(cli), ids
     )
 
 

@@ -8,6 +8,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.state.database import BotState
 
@@ -33,10 +34,10 @@ class AskedQuestion:
     shown: tuple[str, ...] = ()
 
 
-def _question(row: tuple[object, ...]) -> AskedQuestion:
-    *fields, shown = row
+def _question(row: tuple[Any, ...]) -> AskedQuestion:
+    qid, chat_id, text, asked, root, asked_at, shown = row
     ids = tuple(i for i in str(shown).split("\n") if i)
-    return AskedQuestion(*fields, shown=ids)  # type: ignore[arg-type]
+    return AskedQuestion(qid, chat_id, text, asked, root, asked_at, ids)
 
 
 def remember(
