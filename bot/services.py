@@ -23,6 +23,7 @@ from bot.state.database import STATE_FILE, BotState
 from ingest.fetch import UrlFetcher
 from ingest.pipeline import Ingester
 from retrieval.answer import AnswerPolicy, build_answer_chain
+from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.embeddings import SentenceEmbeddings, load_model
 from retrieval.search import HybridSearcher
@@ -56,6 +57,7 @@ class Services:
         """Release the fetcher, the state database and the store (and its lock)."""
         self.fetcher.close()
         self.state.close()
+        self.store.catalogue.close()
         self.handle.close()
 
 
@@ -88,7 +90,8 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
             model if model is not None else partial(load_model, settings.embedding_model or None)
         )
         embeddings = SentenceEmbeddings(loader, precision=settings.embedding_precision)
-        store = BriefingStore(handle.client, embeddings)
+        catalogue = Catalogue(settings.catalogue_path)
+        store = BriefingStore(handle.client, embeddings, catalogue)
         state = open_state(settings)
     except Exception:
         handle.close()

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def catalogue_path(self) -> Path:
+        """The catalogue (registry and lexical index) beside the vectors, shared by every
+        process that uses this data directory, in embedded and in server mode alike."""
+        return self.data_dir / "catalogue.db"
+
+    @property
     def private_hosts(self) -> tuple[str, ...]:
         """Hosts or networks that URL ingest may reach although they are private."""
         return tuple(h.strip() for h in self.allow_private_hosts.split(",") if h.strip())

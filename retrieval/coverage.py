@@ -12,8 +12,7 @@ means nothing (they are how people ask, or another form of a word the briefings 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 
 # Zipf frequencies (log10 of uses per billion words, wordfreq's scale): at or above EVERYDAY a
 # word is everyday English ("say" 5.9, "next" 5.7); at or below RARE it is as specific as
@@ -34,20 +33,18 @@ def english_rarity(word: str) -> float:
 
 
 class TermCoverage:
-    """Document frequencies of terms over briefings, and IDF-weighted coverage of questions."""
+    """IDF weights of a question's terms from document frequencies over briefings, and the
+    weighted share of them a briefing holds."""
 
     def __init__(
         self,
-        briefing_terms: Mapping[str, frozenset[str]],
+        frequencies: Mapping[str, int],
+        briefings: int,
         rarity: Callable[[str], float] | None = None,
     ) -> None:
-        self.briefing_terms = briefing_terms
         self._rarity = rarity
-        self.size = max(1, len(briefing_terms))
-        counts: Counter[str] = Counter()
-        for terms in briefing_terms.values():
-            counts.update(terms)
-        self._idf = {t: math.log(1 + self.size / c) for t, c in counts.items()}
+        self.size = max(1, briefings)
+        self._idf = {t: math.log(1 + self.size / c) for t, c in frequencies.items() if c > 0}
         # A term no briefing has weighs as if half a briefing had it: rarer than anything seen.
         self._unseen = math.log(1 + self.size / 0.5)
 
@@ -62,10 +59,11 @@ class TermCoverage:
     def _unseen_weight(self, word: str) -> float:
         return self._unseen * (self._rarity(word) if self._rarity is not None else 1.0)
 
-    def coverage(self, weights: Mapping[str, float], briefing_id: str) -> float:
-        """Share (0-1) of the question's term weight found in the briefing; 1 with no terms."""
+    @staticmethod
+    def share(weights: Mapping[str, float], held: Set[str]) -> float:
+        """Share (0-1) of the question's term weight among the terms a briefing holds; 1 with
+        no terms."""
         total = sum(weights.values())
         if total == 0:
             return 1.0
-        have = self.briefing_terms.get(briefing_id, frozenset())
-        return sum(w for t, w in weights.items() if t in have) / total
+        return sum(w for t, w in weights.items() if t in held) / total

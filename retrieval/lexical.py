@@ -1,34 +1,46 @@
-"""BM25 over the stored sentences (bm25s), rebuilt in memory whenever the corpus changes."""
+"""Words as the lexical index and the coverage rule see them, and BM25 over candidates.
+
+A text's terms: lower-cased words of two or more letters (the pattern scikit-learn and bm25s
+use), English stop words and question words dropped, Snowball-stemmed (PyStemmer). The same
+terms go into the on-disk index (retrieval/catalogue.py) and come out of a question, so a term
+matches exactly what was indexed.
+"""
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-import bm25s
 import numpy as np
 
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-cased, stemmed word tokens without English stop words or question words."""
-    return bm25s.tokenize(
-        list(texts),
-        stopwords="en_plus",  # includes question words (what, did, who), unlike "en"
-        stemmer=_stemmer().stemWords,
-        return_ids=False,
-        show_progress=False,
-    )  # type: ignore[return-value]
-
-
-_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's own token pattern
+# NLTK's English stop word list (179 words, with contractions): it includes the question words
+# (what, who, did) that carry no topic.
+# fmt: off
+STOP_WORDS = frozenset(
+    (
+        "a", "about", "above", "after", "again", "against", "ain", "all", "am", "an", "and",
+        "any", "are", "aren", "aren't", "as", "at", "be", "because", "been", "before", "being",
+        "below", "between", "both", "but", "by", "can", "couldn", "couldn't", "d", "did", "didn",
+        "didn't", "do", "does", "doesn", "doesn't", "doing", "don", "don't", "down", "during",
+        "each", "few", "for", "from", "further", "had", "hadn", "hadn't", "has", "hasn", "hasn't",
+        "have", "haven", "haven't", "having", "he", "her", "here", "hers", "herself", "him",
+        "himself", "his", "how", "i", "if", "in", "into", "is", "isn", "isn't", "it", "it's",
+        "its", "itself", "just", "ll", "m", "ma", "me", "mightn", "mightn't", "more", "most",
+        "mustn", "mustn't", "my", "myself", "needn", "needn't", "no", "nor", "not", "now", "o",
+        "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out",
+        "over", "own", "re", "s", "same", "shan", "shan't", "she", "she's", "should", "should've",
+        "shouldn", "shouldn't", "so", "some", "such", "t", "than", "that", "that'll", "the",
+        "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this",
+        "those", "through", "to", "too", "under", "until", "up", "ve", "very", "was", "wasn",
+        "wasn't", "we", "were", "weren", "weren't", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "won", "won't", "wouldn", "wouldn't", "y", "you",
+        "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
+    )
+)
+# fmt: on
+_WORD = re.compile(r"(?u)\b\w\w+\b")
 # Words that ask when, not what ("the latest on the talks"): the recency rule answers them, and
 # a briefing need not contain them to be about the question.
 TIME_WORDS = frozenset(
@@ -48,36 +60,88 @@ TIME_WORDS = frozenset(
         "updated",
     ]
 )
+# BM25 as Lucene scores it (bm25s's defaults, which the ranking weights were fitted with).
+BM25_K1 = 1.5
+BM25_B = 0.75
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """The text's words (lower-cased, two letters or more) that are not stop words."""
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+
+
+def terms(text: str) -> list[str]:
+    """The text's terms, in order, repeats kept."""
+    found = words(text)
+    return list(_stemmer().stemWords(found)) if found else []
+
+
+def tokenize(texts: Sequence[str]) -> list[list[str]]:
+    """terms() of each text."""
+    return [terms(t) for t in texts]
 
 
 def topic_terms(text: str) -> dict[str, str]:
-    """The text's terms (as tokenize makes them) but for time words, each mapped to a word it
-    came from."""
-    words = _WORD.findall(text.lower())
-    surface = dict(zip(_stemmer().stemWords(words), words, strict=True))
-    return {
-        term: surface.get(term, term)
-        for term in tokenize([text])[0]
-        if surface.get(term, term) not in TIME_WORDS
-    }
+    """The text's terms but for time words, each mapped to a word it came from."""
+    found = words(text)
+    stems = _stemmer().stemWords(found) if found else []
+    surface: dict[str, str] = {}
+    for stem, word in zip(stems, found, strict=True):
+        surface.setdefault(stem, word)
+    return {stem: word for stem, word in surface.items() if word not in TIME_WORDS}
+
+
+def bm25(
+    query: Iterable[str],
+    document: Sequence[str],
+    frequencies: Mapping[str, int],
+    documents: int,
+    average_length: float,
+) -> float:
+    """BM25 of one document (its terms) for the query terms, given each term's document
+    frequency over `documents` documents of `average_length` terms."""
+    if not document or documents <= 0:
+        return 0.0
+    counts: dict[str, int] = {}
+    for term in document:
+        counts[term] = counts.get(term, 0) + 1
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(document) / max(average_length, 1e-9))
+    score = 0.0
+    for term in set(query):
+        tf = counts.get(term, 0)
+        if not tf:
+            continue
+        df = frequencies.get(term, 0)
+        idf = math.log(1 + (documents - df + 0.5) / (df + 0.5))
+        score += idf * tf * (BM25_K1 + 1) / (tf + norm)
+    return score
 
 
 class LexicalIndex:
-    """Scores every indexed text against a query with BM25."""
+    """BM25 over a small, fixed list of texts held in memory (for offline tools such as the
+    reader's training data; the bot's own index is the catalogue's, on disk)."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.size = len(texts)
-        self.tokens = tokenize(texts) if texts else []
-        self._bm25: bm25s.BM25 | None = None
-        if texts:
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(self.tokens, show_progress=False)
+        self.tokens = tokenize(texts)
+        self._postings: dict[str, list[int]] = {}
+        for i, found in enumerate(self.tokens):
+            for term in set(found):
+                self._postings.setdefault(term, []).append(i)
+        self._average = sum(map(len, self.tokens)) / self.size if self.size else 0.0
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of each text, in index order (all zeros when nothing matches)."""
-        if self._bm25 is None:
-            return np.zeros(0, dtype=np.float32)
-        tokens = tokenize([query])[0]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+        """BM25 of each text for the query, in index order."""
+        asked = terms(query)
+        frequencies = {t: len(self._postings.get(t, ())) for t in set(asked)}
+        result = np.zeros(self.size, dtype=np.float32)
+        for i in {i for t in asked for i in self._postings.get(t, ())}:
+            result[i] = bm25(asked, self.tokens[i], frequencies, self.size, self._average)
+        return result

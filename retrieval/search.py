@@ -1,9 +1,10 @@
-"""Hybrid search: dense sentence and chunk neighbours from Chroma plus BM25, fused per sentence.
+"""Hybrid search: dense sentence and chunk neighbours from Chroma plus the catalogue's lexical
+matches, fused per sentence. Each question touches only its candidates; nothing is loaded whole.
 
 A sentence's score = its own cosine to the question
   + w_context x the best cosine of a chunk that encloses it (title-prefixed, so it carries the
     briefing's topic)
-  + w_lexical x its BM25 score (title and sentence) divided by the best BM25 score for the question
+  + w_lexical x its BM25 score (title and sentence) divided by the best BM25 among candidates
   + w_coverage x the IDF-weighted share of the question's words found in its briefing
   + w_overlap x the share of the question's words found in the sentence or its briefing's title.
 Words are stemmed, without stop words.
@@ -12,16 +13,15 @@ Words are stemmed, without stop words.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from retrieval.catalogue import StoredSentence, day_number
 from retrieval.coverage import TermCoverage, english_rarity
-from retrieval.lexical import LexicalIndex, tokenize, topic_terms
-from retrieval.store import BriefingStore, Corpus, StoredSentence
+from retrieval.lexical import bm25, terms, topic_terms
+from retrieval.store import BriefingStore
 from retrieval.types import BriefingRecord
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SearchWeights:
-    """How the three signals are fused, and how many candidates each contributes."""
+    """How the signals are fused, and how many candidates each contributes."""
 
     # Chosen by grid search on squad-v1.1 (1,500 sampled questions, not those `make eval` asks),
-    # in the middle of a plateau; checked on squad-offtopic's corpus. README "Answer quality".
+    # in the middle of a plateau; checked on squad-offtopic's corpus. docs/quality.md.
     context: float = 2.0
     lexical: float = 0.2
     coverage: float = 1.0
@@ -57,157 +57,116 @@ class Candidate:
     overlap: float = 0.0  # share of the question's terms in this sentence or its title
 
 
-class _Snapshot:
-    def __init__(self, corpus: Corpus, generation: int) -> None:
-        self.corpus = corpus
-        self.generation = generation
-        self.checked = time.monotonic()
-        # The title is indexed with each sentence: questions name the topic, sentences rarely.
-        self.lexical = LexicalIndex(
-            [
-                f"{corpus.records[s.sentence.briefing_id].title} {s.sentence.text}"
-                for s in corpus.sentences
-            ]
-        )
-        self.term_sets = [frozenset(tokens) for tokens in self.lexical.tokens]
-        self.chunk_members: dict[str, list[int]] = {}
-        terms: dict[str, set[str]] = {
-            r.id: set(tokenize([r.title])[0]) for r in corpus.records.values()
-        }
-        for i, stored in enumerate(corpus.sentences):
-            for chunk_row in stored.chunk_row_ids:
-                self.chunk_members.setdefault(chunk_row, []).append(i)
-            terms[stored.sentence.briefing_id].update(self.lexical.tokens[i])
-        self.coverage = TermCoverage(
-            {b: frozenset(t) for b, t in terms.items()}, rarity=english_rarity
-        )
-
-
 class HybridSearcher:
-    """Finds the sentences most likely to answer a question; thread-safe."""
+    """Finds the sentences most likely to answer a question; thread-safe, stateless."""
 
-    def __init__(
-        self,
-        store: BriefingStore,
-        weights: SearchWeights | None = None,
-        recheck_seconds: float = 1.0,
-    ) -> None:
+    def __init__(self, store: BriefingStore, weights: SearchWeights | None = None) -> None:
         self.store = store
         self.weights = weights or SearchWeights()
-        # Writes through this process's store are seen at once; other processes' writes (a
-        # shared Chroma server) within recheck_seconds. Reading the registry on every question
-        # cost about 40% of a question's time on a 1,000-briefing corpus.
-        self.recheck_seconds = recheck_seconds
-        self._snapshot: _Snapshot | None = None
-        self._lock = threading.Lock()
-
-    def snapshot(self) -> _Snapshot:
-        """The in-memory view of the corpus, reloaded when the store changed."""
-        with self._lock:
-            snap = self._snapshot
-            generation = self.store.generation
-            if (
-                snap is not None
-                and snap.generation == generation
-                and time.monotonic() - snap.checked < self.recheck_seconds
-            ):
-                return snap
-            key = self.store.corpus_key()
-            if snap is None or snap.corpus.key != key:
-                corpus = self.store.load_corpus()
-                snap = self._snapshot = _Snapshot(corpus, generation)
-                log.info("corpus loaded: %d sentences", len(corpus.sentences))
-            else:
-                snap.generation = generation
-                snap.checked = time.monotonic()
-            return snap
 
     def search(
         self, question: str, *, as_of: date | None = None, limit: int = 20
     ) -> list[Candidate]:
         """Candidates for question, best first; briefings published after as_of are unknown."""
-        snap = self.snapshot()
-        corpus = snap.corpus
-        if not corpus.sentences:
+        w, store, catalogue = self.weights, self.store, self.store.catalogue
+        query = store.embeddings.encode([question])[0]
+        query_terms = terms(question)
+
+        found: dict[tuple[str, int], StoredSentence | None] = {}
+        dense_rows: dict[tuple[str, int], str] = {}
+        for bid, index, rid in store.nearest_sentences(query, w.dense_k, as_of):
+            found[(bid, index)] = None
+            dense_rows[(bid, index)] = rid
+        for hit in store.nearest_chunks(query, w.chunk_k, as_of):
+            for stored in catalogue.sentences_between(hit.briefing_id, hit.first, hit.last):
+                found[(hit.briefing_id, stored.sentence.index)] = stored
+        max_day = day_number(as_of) if as_of is not None else None
+        for stored in catalogue.lexical_candidates(query_terms, w.lexical_k, max_day):
+            found[(stored.sentence.briefing_id, stored.sentence.index)] = stored
+        missing = [key for key, stored in found.items() if stored is None]
+        known = {key: stored for key, stored in found.items() if stored is not None}
+        known.update(catalogue.sentences(missing))
+        if not known:
             return []
-        w = self.weights
-        query = self.store.embeddings.encode([question])[0]
 
-        picked: set[int] = set()
-        for row in self.store.nearest_sentences(query, w.dense_k):
-            if row in corpus.by_row:
-                picked.add(corpus.by_row[row])
-        for row in self.store.nearest_chunks(query, w.chunk_k):
-            picked.update(snap.chunk_members.get(row, ()))
-        bm25 = snap.lexical.scores(question)
-        term_weights = snap.coverage.weights(topic_terms(question))
-        terms = frozenset(term_weights)
-        best_bm25 = float(bm25.max()) if bm25.size else 0.0
-        if best_bm25 > 0:
-            top = np.argsort(-bm25)[: w.lexical_k]
-            picked.update(int(i) for i in top if bm25[i] > 0)
+        records = catalogue.records_of(sorted({bid for bid, _ in known}))
+        rows = {**store.sentence_row_ids([k for k in known if k not in dense_rows]), **dense_rows}
+        vectors = store.sentence_vectors([rows[k] for k in known if k in rows])
+        chunk_keys = sorted({(bid, n) for (bid, _), s in known.items() for n in s.chunks})
+        chunk_rows = store.chunk_row_ids(chunk_keys)
+        chunk_cos = self._chunk_cosines(chunk_rows, query)
 
-        allowed = [i for i in picked if _known(corpus.records[_bid(corpus, i)], as_of)]
-        if not allowed:
-            return []
-        rows = [corpus.sentences[i] for i in allowed]
-        vectors = self.store.sentence_vectors([s.row_id for s in rows])
-        chunk_rows = sorted({c for s in rows for c in s.chunk_row_ids})
-        chunk_cos = {r: float(v @ query) for r, v in self.store.chunk_vectors(chunk_rows).items()}
+        stats = catalogue.statistics(query_terms + list(topic_terms(question)))
+        asked = topic_terms(question)
+        coverage = TermCoverage(stats.briefing_frequency, stats.briefings, rarity=english_rarity)
+        term_weights = coverage.weights(asked)
+        wanted = frozenset(term_weights)
+        holding = catalogue.briefings_holding(list(wanted), list(records))
+        lexical = {
+            key: bm25(
+                query_terms,
+                stored.terms,
+                stats.sentence_frequency,
+                stats.sentences,
+                stats.average_length,
+            )
+            for key, stored in known.items()
+        }
+        best_lexical = max(lexical.values(), default=0.0)
 
-        found = []
-        for i, stored in zip(allowed, rows, strict=True):
-            vector = vectors.get(stored.row_id)
-            if vector is None:
+        candidates = []
+        for key, stored in known.items():
+            record = records.get(key[0])
+            vector = vectors.get(rows.get(key, ""))
+            if record is None or vector is None:
+                continue  # removed or replaced since it was found
+            if as_of is not None and record.published is not None and record.published > as_of:
                 continue
             dense = float(vector @ query)
-            context = max((chunk_cos.get(c, -1.0) for c in stored.chunk_row_ids), default=dense)
-            lexical = float(bm25[i] / best_bm25) if best_bm25 > 0 else 0.0
-            record = corpus.records[stored.sentence.briefing_id]
-            coverage = snap.coverage.coverage(term_weights, record.id)
-            overlap = len(snap.term_sets[i] & terms) / len(terms) if terms else 0.0
+            context = max(
+                (chunk_cos[(key[0], n)] for n in stored.chunks if (key[0], n) in chunk_cos),
+                default=dense,
+            )
+            relative = lexical[key] / best_lexical if best_lexical > 0 else 0.0
+            covered = coverage.share(term_weights, holding.get(key[0], set()))
+            overlap = len(set(stored.terms) & wanted) / len(wanted) if wanted else 0.0
             score = (
                 dense
                 + w.context * context
-                + w.lexical * lexical
-                + w.coverage * coverage
+                + w.lexical * relative
+                + w.coverage * covered
                 + w.overlap * overlap
             )
-            found.append(
-                Candidate(stored, record, score, dense, context, lexical, vector, coverage, overlap)
+            candidates.append(
+                Candidate(stored, record, score, dense, context, relative, vector, covered, overlap)
             )
-        found.sort(key=lambda c: c.score, reverse=True)
-        return found[:limit]
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        return candidates[:limit]
+
+    def _chunk_cosines(
+        self, chunk_rows: dict[tuple[str, int], str], query: np.ndarray
+    ) -> dict[tuple[str, int], float]:
+        vectors = self.store.chunk_vectors(list(chunk_rows.values()))
+        return {
+            key: float(vectors[rid] @ query) for key, rid in chunk_rows.items() if rid in vectors
+        }
 
     def dense_only(
         self, question: str, *, k: int = 3, as_of: date | None = None
     ) -> list[Candidate]:
         """The plain baseline: sentences embedded alone, top k by cosine, nothing else."""
-        snap = self.snapshot()
-        corpus = snap.corpus
-        query = self.store.embeddings.encode([question])[0]
-        found = []
-        for row in self.store.nearest_sentences(query, k * 4):
-            i = corpus.by_row.get(row)
-            if i is None:
-                continue
-            stored = corpus.sentences[i]
-            record = corpus.records[stored.sentence.briefing_id]
-            if _known(record, as_of):
-                found.append((i, stored, record))
-        vectors = self.store.sentence_vectors([s.row_id for _, s, _ in found])
+        store = self.store
+        query = store.embeddings.encode([question])[0]
+        hits = store.nearest_sentences(query, 2 * k, as_of)  # a few may be replaced meanwhile
+        known = store.catalogue.sentences([(bid, index) for bid, index, _ in hits])
+        records = store.catalogue.records_of([bid for bid, _, _ in hits])
+        vectors = store.sentence_vectors([rid for _, _, rid in hits])
         ranked = []
-        for _, stored, record in found:
-            vector = vectors[stored.row_id]
+        for bid, index, rid in hits:
+            stored, record, vector = known.get((bid, index)), records.get(bid), vectors.get(rid)
+            if stored is None or record is None or vector is None:
+                continue
             dense = float(vector @ query)
             ranked.append(Candidate(stored, record, dense, dense, dense, 0.0, vector))
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked[:k]
-
-
-def _bid(corpus: Corpus, i: int) -> str:
-    return corpus.sentences[i].sentence.briefing_id
-
-
-def _known(record: BriefingRecord, as_of: date | None) -> bool:
-    return as_of is None or record.published is None or record.published <= as_of

@@ -1,103 +1,37 @@
-"""The briefing store: sentences and chunks in Chroma (via langchain-chroma) plus a registry.
+"""The briefing store: sentence and chunk vectors in Chroma, everything else in the catalogue.
 
-A briefing becomes visible only when its registry record is written, after all its rows: rows
-carry the briefing's content version, and readers ignore rows whose version the registry does
-not name. A crash mid-write therefore leaves nothing visible, and the next write repairs it.
+A write stores a briefing's vector rows under a token new to that write, then commits the
+briefing in the catalogue (retrieval/catalogue.py), which is what makes it visible; readers keep
+only rows whose token is the live one. A crash mid-write therefore leaves nothing visible, a
+replaced or removed version's rows are deleted after the commit, and two writers of one
+briefing end with one complete version (the last to commit) whatever the interleaving.
+
+Questions touch only their candidates: the nearest rows in Chroma (filtered by date inside the
+query), the best lexical matches in the catalogue, and the catalogue rows of those candidates.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
-from langchain_chroma import Chroma
 
+from retrieval.catalogue import Catalogue, Entry, StoredSentence, day_number
 from retrieval.embeddings import SentenceEmbeddings
 from retrieval.errors import StoreError
 from retrieval.types import BriefingRecord, Chunk, Sentence
 
 log = logging.getLogger(__name__)
 
-WRITE_BATCH = 256
-READ_PAGE = 5000
+WRITE_BATCH = 256  # rows per Chroma insert (its throughput plateaus near 150)
+STALE_WRITE = 3600.0  # seconds after which an uncommitted write is taken for a crashed one
 # Chroma's CreateCollectionConfiguration is a TypedDict; this is one.
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
-
-
-@dataclass(frozen=True)
-class StoredSentence:
-    """A visible sentence as the search sees it: the sentence, its row and its chunks' rows."""
-
-    row_id: str
-    sentence: Sentence
-    chunk_row_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """Everything visible at one moment: records by id and sentences in store order."""
-
-    key: tuple[tuple[str, str], ...]
-    records: dict[str, BriefingRecord]
-    sentences: tuple[StoredSentence, ...]
-
-    by_row: dict[str, int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "by_row", {s.row_id: i for i, s in enumerate(self.sentences)})
-
-
-def row_id(item_id: str, version: str) -> str:
-    """Chroma row id of a sentence or chunk of one version of a briefing."""
-    return f"{item_id}@{version}"
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _record_from(rid: str, meta: dict[str, Any]) -> BriefingRecord:
-    return BriefingRecord(
-        id=rid,
-        title=str(meta.get("title", "")),
-        source=str(meta.get("source", "")),
-        version=str(meta.get("version", "")),
-        sentence_count=int(meta.get("sentence_count", 0)),
-        url=str(meta.get("url") or "") or None,
-        published=_day(str(meta.get("published", ""))),
-        added_at=str(meta.get("added_at", "")),
-    )
-
-
-def _stored_sentence(
-    rid: str, text: str, meta: dict[str, Any], record: BriefingRecord
-) -> StoredSentence:
-    index = int(meta["index"])
-    sentence = Sentence(
-        id=f"{record.id}:s{index}",
-        briefing_id=record.id,
-        index=index,
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-    )
-    chunk_rows = tuple(
-        row_id(f"{record.id}:c{n}", record.version)
-        for n in str(meta.get("chunks", "")).split(",")
-        if n
-    )
-    return StoredSentence(row_id=rid, sentence=sentence, chunk_row_ids=chunk_rows)
 
 
 @dataclass(frozen=True)
@@ -110,119 +44,71 @@ class BriefingRows:
     chunk_texts: tuple[str, ...]
 
 
-def _sentence_rows(rows: BriefingRows) -> list[tuple[str, dict[str, Any], str]]:
-    """(text, metadata, row id) of each sentence; metadata names the chunks holding it."""
-    version = rows.record.version
-    # Chunk numbers, not row ids: ids may contain any character, commas included.
-    membership: dict[int, list[str]] = {}
+@dataclass(frozen=True)
+class ChunkHit:
+    """A chunk found near a question: its row and the sentences it spans."""
+
+    row_id: str
+    briefing_id: str
+    first: int
+    last: int
+
+
+def row_id(item_id: str, token: str) -> str:
+    """Chroma row id of a sentence or chunk stored by one write."""
+    return f"{item_id}@{token}"
+
+
+def _membership(rows: BriefingRows) -> tuple[tuple[int, ...], ...]:
+    """Per sentence, the numbers of the chunks that hold it."""
+    holders: dict[int, list[int]] = {}
     for chunk in rows.chunks:
         for index in range(chunk.first_sentence, chunk.last_sentence + 1):
-            membership.setdefault(index, []).append(str(chunk.index))
-    return [
-        (
-            s.text,
-            {
-                "briefing_id": rows.record.id,
-                "version": version,
-                "index": s.index,
-                "start": s.start,
-                "end": s.end,
-                "chunks": ",".join(membership.get(s.index, [])),
-            },
-            row_id(s.id, version),
-        )
-        for s in rows.sentences
-    ]
-
-
-def _chunk_rows(rows: BriefingRows) -> list[tuple[str, dict[str, Any], str]]:
-    """(text, metadata, row id) of each chunk."""
-    version = rows.record.version
-    return [
-        (
-            text,
-            {
-                "briefing_id": rows.record.id,
-                "version": version,
-                "index": c.index,
-                "first": c.first_sentence,
-                "last": c.last_sentence,
-            },
-            row_id(c.id, version),
-        )
-        for c, text in zip(rows.chunks, rows.chunk_texts, strict=True)
-    ]
-
-
-def _record_meta(record: BriefingRecord, now: str) -> dict[str, Any]:
-    """The registry row of a briefing."""
-    return {
-        "title": record.title,
-        "source": record.source,
-        "version": record.version,
-        "sentence_count": record.sentence_count,
-        "url": record.url or "",
-        "published": _iso(record.published),
-        "added_at": record.added_at or now,
-    }
+            holders.setdefault(index, []).append(chunk.index)
+    return tuple(tuple(holders.get(s.index, ())) for s in rows.sentences)
 
 
 class BriefingStore:
-    """Sentences, chunks and the briefing registry in one Chroma database."""
+    """Sentences and chunks in Chroma, the registry and lexical index in the catalogue."""
 
-    def __init__(self, client: Any, embeddings: SentenceEmbeddings, namespace: str = "briefbot"):
+    def __init__(
+        self,
+        client: Any,
+        embeddings: SentenceEmbeddings,
+        catalogue: Catalogue,
+        namespace: str = "briefbot",
+    ) -> None:
         self.embeddings = embeddings
-        # Bumped by every write or removal through this object, so readers in this process
-        # see their own changes at once without asking Chroma.
-        self.generation = 0
+        self.catalogue = catalogue
         try:
-            self._sentences = Chroma(
-                client=client,
-                collection_name=f"{namespace}-sentences",
-                embedding_function=embeddings,
-                collection_configuration=_COSINE,
+            self._sentences = client.get_or_create_collection(
+                f"{namespace}-sentences", embedding_function=None, configuration=_COSINE
             )
-            self._chunks = Chroma(
-                client=client,
-                collection_name=f"{namespace}-chunks",
-                embedding_function=embeddings,
-                collection_configuration=_COSINE,
-            )
-            # Metadata only; Chroma wants a vector per row, so each record carries [1.0].
-            self._registry = client.get_or_create_collection(
-                f"{namespace}-briefings", embedding_function=None
+            self._chunks = client.get_or_create_collection(
+                f"{namespace}-chunks", embedding_function=None, configuration=_COSINE
             )
         except Exception as e:
             raise StoreError(f"Could not open the briefing collections: {e}") from e
 
-    # -- registry -----------------------------------------------------------------------
+    # -- the registry -----------------------------------------------------------------------
 
     def record(self, briefing_id: str) -> BriefingRecord | None:
         """The complete briefing with this id, if stored."""
-        got = self._call(self._registry.get, ids=[briefing_id], include=["metadatas"])
-        if not got["ids"]:
-            return None
-        return _record_from(got["ids"][0], got["metadatas"][0])
+        return self.catalogue.record(briefing_id)
 
     def records_of(self, briefing_ids: Sequence[str]) -> dict[str, BriefingRecord]:
         """The complete briefings among these ids, by id."""
-        if not briefing_ids:
-            return {}
-        got = self._call(self._registry.get, ids=list(briefing_ids), include=["metadatas"])
-        return {i: _record_from(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+        return self.catalogue.records_of(briefing_ids)
 
-    def records(self) -> list[BriefingRecord]:
-        """All complete briefings, newest first (by published date, then by when added)."""
-        got = self._call(self._registry.get, include=["metadatas"])
-        found = [_record_from(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
-        found.sort(key=lambda r: (_iso(r.published), r.added_at), reverse=True)
-        return found
+    def records(self, limit: int | None = None) -> list[BriefingRecord]:
+        """Complete briefings, newest first (by published date, then by when added)."""
+        return self.catalogue.records(limit)
 
     def find(self, prefix: str) -> list[BriefingRecord]:
         """Complete briefings whose id starts with prefix (users type short ids)."""
-        return [r for r in self.records() if r.id.startswith(prefix)]
+        return self.catalogue.find(prefix)
 
-    # -- writing ------------------------------------------------------------------------
+    # -- writing ----------------------------------------------------------------------------
 
     def write(
         self,
@@ -231,133 +117,153 @@ class BriefingStore:
         chunks: Sequence[Chunk],
         chunk_texts: Sequence[str],
     ) -> None:
-        """Write every row of one briefing version, then its record; then drop older rows."""
+        """Write every row of one briefing version, then commit it; then drop older rows."""
         self.write_many([BriefingRows(record, tuple(sentences), tuple(chunks), tuple(chunk_texts))])
 
     def write_many(self, batch: Sequence[BriefingRows]) -> None:
         """Write several briefings' rows in shared batches (far fewer, fuller model and database
-        calls than one at a time), then all their records at once, then drop older rows.
+        calls than one at a time), commit them all at once, then drop the rows they replaced.
 
-        Each briefing is still all or nothing: until the records are written, readers see none of
-        the new rows, and a failure before that leaves only rows that no record names.
+        Each briefing is still all or nothing: until the commit, readers see none of the new
+        rows, and a failure before it leaves only rows that no live token names (deleted by
+        the next clean-up).
         """
         if not batch:
             return
         if len({rows.record.id for rows in batch}) != len(batch):
             raise ValueError("a batch holds each briefing once")
-        sentence_rows: list[tuple[str, dict[str, Any], str]] = []
-        chunk_rows: list[tuple[str, dict[str, Any], str]] = []
-        for rows in batch:
-            sentence_rows += _sentence_rows(rows)
-            chunk_rows += _chunk_rows(rows)
-        self._add(self._sentences, sentence_rows)
-        self._add(self._chunks, chunk_rows)
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        # The commit point: from here on readers see these versions and only these versions.
-        self._call(
-            self._registry.upsert,
-            ids=[rows.record.id for rows in batch],
-            embeddings=[[1.0]] * len(batch),
-            metadatas=[_record_meta(rows.record, now) for rows in batch],
-        )
-        self.generation += 1
-        self._drop_rows(
-            [rows.record.id for rows in batch],
-            keep_versions=[rows.record.version for rows in batch],
-        )
+        tokens = [uuid.uuid4().hex for _ in batch]
+        writes = [(rows.record.id, token) for rows, token in zip(batch, tokens, strict=True)]
+        self.catalogue.begin(writes)
+        try:
+            self._add_vectors(batch, tokens)
+        except BaseException:
+            self.catalogue.abandon(writes)
+            raise
+        entries = [
+            Entry(rows.record, token, rows.sentences, _membership(rows))
+            for rows, token in zip(batch, tokens, strict=True)
+        ]
+        superseded = self.catalogue.commit(entries)  # the commit point
+        self.clean()
+        if superseded:
+            raise StoreError(
+                f"{', '.join(superseded)} was being stored by another process at the same time, "
+                "which began later and wins; ingest it again if this copy is newer."
+            )
 
     def remove(self, briefing_id: str) -> bool:
-        """Forget a briefing: its record first (so it vanishes at once), then its rows."""
-        if self.record(briefing_id) is None:
+        """Forget a briefing: its catalogue rows first (so it vanishes at once), then its
+        vectors."""
+        if self.catalogue.remove(briefing_id) is None:
             return False
-        self._call(self._registry.delete, ids=[briefing_id])
-        self.generation += 1
-        self._drop_rows([briefing_id], keep_versions=[])
+        self.clean()
         return True
 
-    def _add(self, store: Chroma, rows: Sequence[tuple[str, dict[str, Any], str]]) -> None:
-        for at in range(0, len(rows), WRITE_BATCH):
-            texts, metas, ids = zip(*rows[at : at + WRITE_BATCH], strict=True)
-            self._call(store.add_texts, list(texts), metadatas=list(metas), ids=list(ids))
+    def clean(self, stale_after: float = STALE_WRITE) -> int:
+        """Delete the vector rows of retired writes (replaced, removed, failed, or begun so
+        long ago that they were cut off); returns how many writes were cleaned."""
+        self.catalogue.retire_stale(stale_after)
+        retired = self.catalogue.retired()
+        if not retired:
+            return 0
+        where = {"token": {"$in": sorted({token for _, token in retired})}}
+        for collection in (self._sentences, self._chunks):
+            self._call(collection.delete, where=where)
+        self.catalogue.forget(retired)
+        return len(retired)
 
-    def _drop_rows(self, briefing_ids: Sequence[str], keep_versions: Sequence[str]) -> None:
-        """Delete the rows of these briefings except those of the versions kept.
+    def _add_vectors(self, batch: Sequence[BriefingRows], tokens: Sequence[str]) -> None:
+        sentence_rows: list[tuple[str, dict[str, Any], str]] = []
+        chunk_rows: list[tuple[str, dict[str, Any], str]] = []
+        for rows, token in zip(batch, tokens, strict=True):
+            common = {
+                "briefing_id": rows.record.id,
+                "token": token,
+                "day": day_number(rows.record.published),
+            }
+            sentence_rows += [
+                (s.text, {**common, "index": s.index}, row_id(s.id, token)) for s in rows.sentences
+            ]
+            chunk_rows += [
+                (
+                    text,
+                    {
+                        **common,
+                        "index": c.index,
+                        "first": c.first_sentence,
+                        "last": c.last_sentence,
+                    },
+                    row_id(c.id, token),
+                )
+                for c, text in zip(rows.chunks, rows.chunk_texts, strict=True)
+            ]
+        for collection, rows_ in ((self._sentences, sentence_rows), (self._chunks, chunk_rows)):
+            vectors = self.embeddings.encode([text for text, _, _ in rows_])
+            for at in range(0, len(rows_), WRITE_BATCH):
+                part = rows_[at : at + WRITE_BATCH]
+                self._call(
+                    collection.add,
+                    ids=[rid for _, _, rid in part],
+                    embeddings=vectors[at : at + len(part)],
+                    metadatas=[meta for _, meta, _ in part],
+                    documents=[text for text, _, _ in part],
+                )
 
-        Versions are content hashes, so keeping one briefing's version never keeps another's
-        rows unless their texts are identical (and then the rows are orphans no reader sees).
-        """
-        where: dict[str, Any] = {"briefing_id": {"$in": list(briefing_ids)}}
-        if keep_versions:
-            where = {"$and": [where, {"version": {"$nin": list(keep_versions)}}]}
-        for store in (self._sentences, self._chunks):
-            self._call(store._collection.delete, where=where)
+    # -- reading ----------------------------------------------------------------------------
 
-    # -- reading ------------------------------------------------------------------------
-
-    def corpus_key(self) -> tuple[tuple[str, str], ...]:
-        """(briefing id, version) of every complete briefing: changes whenever the corpus does."""
-        got = self._call(self._registry.get, include=["metadatas"])
-        pairs = zip(got["ids"], got["metadatas"], strict=True)
-        return tuple(sorted((i, str(m.get("version", ""))) for i, m in pairs))
-
-    def load_corpus(self) -> Corpus:
-        """Read every visible sentence (text and metadata, not vectors) into memory."""
-        records = {r.id: r for r in self.records()}
-        key = tuple(sorted((r.id, r.version) for r in records.values()))
-        rows: list[StoredSentence] = []
-        for rid, text, meta in self._pages(self._sentences):
-            record = records.get(str(meta.get("briefing_id")))
-            if record is None or record.version != meta.get("version"):
-                continue  # a half-written or superseded version: never visible
-            rows.append(_stored_sentence(rid, text, meta, record))
-        rows.sort(key=lambda s: (s.sentence.briefing_id, s.sentence.index))
-        return Corpus(key=key, records=records, sentences=tuple(rows))
-
-    def sentences_of(self, record: BriefingRecord) -> list[tuple[StoredSentence, np.ndarray]]:
-        """One complete briefing's sentences in order, each with its stored vector."""
-        where = {"$and": [{"briefing_id": record.id}, {"version": record.version}]}
-        got = self._call(
-            self._sentences.get, where=where, include=["documents", "metadatas", "embeddings"]
-        )
-        found = [
-            (_stored_sentence(rid, text, meta, record), np.asarray(vector, dtype=np.float32))
-            for rid, text, meta, vector in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
+    def nearest_sentences(
+        self, vector: np.ndarray, k: int, as_of: date | None = None
+    ) -> list[tuple[str, int, str]]:
+        """(briefing id, sentence index, row id) of the k live sentences nearest to vector,
+        published by `as_of` (the date filter runs inside Chroma's query)."""
+        hits = self._nearest(self._sentences, vector, k, as_of)
+        live = self.catalogue.live_tokens([meta["briefing_id"] for _, meta in hits])
+        return [
+            (meta["briefing_id"], int(meta["index"]), rid)
+            for rid, meta in hits
+            if live.get(meta["briefing_id"]) == meta["token"]
         ]
-        found.sort(key=lambda pair: pair[0].sentence.index)
-        return found
 
-    def _pages(self, store: Chroma) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        offset = 0
-        while True:
-            got = self._call(
-                store.get, include=["documents", "metadatas"], limit=READ_PAGE, offset=offset
-            )
-            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            if len(got["ids"]) < READ_PAGE:
-                return
-            offset += READ_PAGE
+    def nearest_chunks(
+        self, vector: np.ndarray, k: int, as_of: date | None = None
+    ) -> list[ChunkHit]:
+        """The k live chunks nearest to vector, published by `as_of`."""
+        hits = self._nearest(self._chunks, vector, k, as_of)
+        live = self.catalogue.live_tokens([meta["briefing_id"] for _, meta in hits])
+        return [
+            ChunkHit(rid, meta["briefing_id"], int(meta["first"]), int(meta["last"]))
+            for rid, meta in hits
+            if live.get(meta["briefing_id"]) == meta["token"]
+        ]
 
-    def nearest_sentences(self, vector: np.ndarray, k: int) -> list[str]:
-        """Row ids of the k sentences nearest to vector (may include invisible rows)."""
-        return self._nearest(self._sentences, vector, k)
-
-    def nearest_chunks(self, vector: np.ndarray, k: int) -> list[str]:
-        """Row ids of the k chunks nearest to vector (may include invisible rows)."""
-        return self._nearest(self._chunks, vector, k)
-
-    def _nearest(self, store: Chroma, vector: np.ndarray, k: int) -> list[str]:
-        count = self._call(store._collection.count)
+    def _nearest(
+        self, collection: Any, vector: np.ndarray, k: int, as_of: date | None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        count = self._call(collection.count)
         if count == 0:
             return []
+        where = {"day": {"$lte": day_number(as_of)}} if as_of is not None else None
         got = self._call(
-            store._collection.query,
-            query_embeddings=[vector.tolist()],
+            collection.query,
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(k, count),
-            include=[],
+            where=where,
+            include=["metadatas"],
         )
-        return list(got["ids"][0])
+        return list(zip(got["ids"][0], got["metadatas"][0], strict=True))
+
+    def sentence_row_ids(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """The Chroma row of each live sentence (briefing id, index)."""
+        live = self.catalogue.live_tokens([bid for bid, _ in keys])
+        return {
+            (bid, index): row_id(f"{bid}:s{index}", live[bid]) for bid, index in keys if bid in live
+        }
+
+    def chunk_row_ids(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], str]:
+        """The Chroma row of each live chunk (briefing id, chunk number)."""
+        live = self.catalogue.live_tokens([bid for bid, _ in keys])
+        return {(bid, n): row_id(f"{bid}:c{n}", live[bid]) for bid, n in keys if bid in live}
 
     def sentence_vectors(self, row_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of the given sentence rows."""
@@ -367,14 +273,25 @@ class BriefingStore:
         """Stored vectors of the given chunk rows."""
         return self._vectors(self._chunks, row_ids)
 
-    def _vectors(self, store: Chroma, row_ids: Sequence[str]) -> dict[str, np.ndarray]:
+    def _vectors(self, collection: Any, row_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not row_ids:
             return {}
-        got = self._call(store.get, ids=list(row_ids), include=["embeddings"])
+        got = self._call(collection.get, ids=list(dict.fromkeys(row_ids)), include=["embeddings"])
         return {
             i: np.asarray(v, dtype=np.float32)
             for i, v in zip(got["ids"], got["embeddings"], strict=True)
         }
+
+    def sentences_of(self, record: BriefingRecord) -> list[tuple[StoredSentence, np.ndarray]]:
+        """One complete briefing's sentences in order, each with its stored vector."""
+        sentences = self.catalogue.sentences_of(record.id)
+        rows = self.sentence_row_ids([(record.id, s.sentence.index) for s in sentences])
+        vectors = self.sentence_vectors(list(rows.values()))
+        return [
+            (s, vectors[rows[(record.id, s.sentence.index)]])
+            for s in sentences
+            if rows.get((record.id, s.sentence.index)) in vectors
+        ]
 
     @staticmethod
     def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:

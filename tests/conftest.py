@@ -19,6 +19,7 @@ import pytest
 
 from ingest.pipeline import Ingester
 from retrieval.answer import build_answer_chain
+from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded
 from retrieval.embeddings import SentenceEmbeddings, load_model
 from retrieval.search import HybridSearcher
@@ -50,8 +51,18 @@ def chroma(tmp_path: Path) -> Iterator[ChromaHandle]:
 
 
 @pytest.fixture
-def store(chroma: ChromaHandle, embeddings: SentenceEmbeddings) -> BriefingStore:
-    return BriefingStore(chroma.client, embeddings)
+def catalogue(tmp_path: Path) -> Iterator[Catalogue]:
+    """The catalogue (registry and lexical index) in a fresh temporary directory."""
+    opened = Catalogue(tmp_path / "catalogue.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def store(
+    chroma: ChromaHandle, embeddings: SentenceEmbeddings, catalogue: Catalogue
+) -> BriefingStore:
+    return BriefingStore(chroma.client, embeddings, catalogue)
 
 
 @pytest.fixture

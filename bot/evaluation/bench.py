@@ -70,7 +70,6 @@ def run_bench(
             started = time.perf_counter()
             sentences = sum(r.sentence_count for r in services.ingester.ingest_many(briefings))
             ingest_seconds = time.perf_counter() - started
-            services.searcher.snapshot()  # load the corpus once, as a running bot has
             times = []
             for question in questions_beside(documents, questions):
                 started = time.perf_counter()

@@ -130,7 +130,6 @@ def evaluate_sets(
                 for i, _ in enumerate(results, start=1):
                     report(f"{members[0].name}: ingest", i, len(briefings))
                 ingest_seconds = time.perf_counter() - started
-                services.searcher.snapshot()  # as a running bot has it: loaded once
                 for directory in members:
                     yield _ask_set(
                         services, directory, out_dir, limit, report, len(briefings), ingest_seconds

@@ -39,11 +39,14 @@ def test_results_come_in_order_with_each_outcome(ingester: Ingester, store: Brie
     assert "no sentences" in results[2].error
     assert sorted(r.id for r in store.records()) == ["t-1", "t-2", "t-4"]
     assert store.record("t-1").sentence_count == 1  # type: ignore[union-attr]
-    texts = {s.sentence.text for s in store.load_corpus().sentences}
+    texts = {
+        s.sentence.text
+        for s in (s for r in store.records() for s in store.catalogue.sentences_of(r.id))
+    }
     assert "Round 1 was postponed by a week." in texts
     assert "Round 1 of the talks opened in Istanbul." not in texts
     # Older rows are deleted from Chroma, not only hidden: 2 + 2 + 1 sentences remain.
-    assert store._sentences._collection.count() == 5
+    assert store._sentences.count() == 5
 
 
 def test_the_same_id_twice_in_one_batch_keeps_the_later_copy(
@@ -52,7 +55,10 @@ def test_the_same_id_twice_in_one_batch_keeps_the_later_copy(
     later = replace(briefing(5), text="Round 5 was cancelled.")
     results = list(ingester.ingest_many([briefing(5), later]))
     assert [r.status for r in results] == ["added", "updated"]
-    assert [s.sentence.text for s in store.load_corpus().sentences] == ["Round 5 was cancelled."]
+    assert [
+        s.sentence.text
+        for s in (s for r in store.records() for s in store.catalogue.sentences_of(r.id))
+    ] == ["Round 5 was cancelled."]
 
 
 def test_batch_written_rows_are_searchable_with_their_context(

@@ -25,22 +25,20 @@ def test_topic_terms_map_stems_to_words_and_leave_out_time_words() -> None:
 
 
 def test_a_missing_everyday_word_costs_little_coverage_and_a_missing_name_costs_much() -> None:
-    briefings = {
-        "talks": frozenset({"talk", "istanbul", "russia"}),
-        "markets": frozenset({"market", "asia"}),
-    }
-    coverage = TermCoverage(briefings, rarity=english_rarity)
+    talks, markets = {"talk", "istanbul", "russia"}, {"market", "asia"}
+    frequencies = {term: 1 for term in talks | markets}  # each term in one of two briefings
+    coverage = TermCoverage(frequencies, 2, rarity=english_rarity)
 
     everyday = coverage.weights({"talk": "talks", "happen": "happened"})
     named = coverage.weights({"talk": "talks", "fresno": "fresno"})
 
-    assert coverage.coverage(everyday, "talks") > 0.75
-    assert coverage.coverage(named, "talks") < 0.5
-    assert coverage.coverage(named, "markets") == 0.0
+    assert coverage.share(everyday, talks) > 0.75
+    assert coverage.share(named, talks) < 0.5
+    assert coverage.share(named, markets) == 0.0
 
 
 def test_without_a_rarity_every_missing_word_weighs_as_the_rarest() -> None:
-    coverage = TermCoverage({"a": frozenset({"talk"}), "b": frozenset({"market"})})
+    coverage = TermCoverage({"talk": 1, "market": 1}, 2)
 
     weights = coverage.weights({"talk": "talks", "happen": "happened"})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 import pytest
 
 from ingest.pipeline import Ingester
@@ -66,3 +69,74 @@ def test_overlap_counts_question_words_in_the_sentence_or_its_title(
 def test_a_question_of_stop_words_only_scores_no_overlap(searcher: HybridSearcher) -> None:
     for c in searcher.search("What is it?"):
         assert c.overlap == 0.0
+
+
+def test_as_of_finds_an_old_briefing_under_many_newer_ones(ingester: Ingester, store) -> None:
+    """The date filter runs inside the vector and lexical queries: filtering their top results
+    afterwards would leave nothing when the newer briefings fill them."""
+    newer = [
+        Briefing(
+            id=f"round-{n}",
+            title=f"Peace talks, round {n}",
+            source="t",
+            text=f"Round {n} of the peace talks between Russia and Ukraine took place in Geneva.",
+            published=date(2025, 7, 1) + timedelta(days=n),
+        )
+        for n in range(60)
+    ]
+    first = Briefing(
+        id="first",
+        title="Delegations meet",
+        source="t",
+        text="Delegations from Moscow and Kyiv met in Istanbul for their first talks in years.",
+        published=date(2025, 5, 16),
+    )
+    list(ingester.ingest_many([*newer, first]))
+    question = "Where did the peace talks between Russia and Ukraine take place?"
+    found = HybridSearcher(store).search(question, as_of=date(2025, 6, 1))
+    assert found and {c.record.id for c in found} == {"first"}
+    latest = HybridSearcher(store).search(question)
+    assert "first" not in {c.record.id for c in latest[:10]}  # without the date: buried
+
+
+class Spy:
+    """Wraps a real object and records the calls of its methods (name, keyword names)."""
+
+    def __init__(self, real: Any, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        self._real, self._calls = real, calls
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._real, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._calls.append((name, kwargs))
+            return attribute(*args, **kwargs)
+
+        return call
+
+
+def test_a_question_reads_only_its_candidates(ingester: Ingester, store) -> None:
+    ingester.ingest(FRESNO)
+    ingester.ingest(RAIL)
+    chroma: list[tuple[str, dict[str, Any]]] = []
+    catalogue: list[tuple[str, dict[str, Any]]] = []
+    store._sentences = Spy(store._sentences, chroma)
+    store._chunks = Spy(store._chunks, chroma)
+    store.catalogue = Spy(store.catalogue, catalogue)
+    searcher = HybridSearcher(store)  # as a process starts: nothing is read yet
+    assert chroma == [] and catalogue == []
+    assert searcher.search("Which valley is Fresno in?")
+    gets = [kwargs for name, kwargs in chroma if name == "get"]
+    assert gets and all(kwargs.get("ids") for kwargs in gets)  # rows by id, never a scan
+    assert {name for name, _ in chroma} <= {"count", "query", "get"}
+    assert {name for name, _ in catalogue} <= {
+        "sentences",
+        "sentences_between",
+        "lexical_candidates",
+        "records_of",
+        "live_tokens",
+        "statistics",
+        "briefings_holding",
+    }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 
 from ingest.pipeline import Ingester
+from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import DataDirLock, open_embedded, open_server
 from retrieval.embeddings import SentenceEmbeddings
 from retrieval.errors import StoreError, StoreLockedError
@@ -25,7 +27,7 @@ TALKS = Briefing(
 
 
 def visible_texts(store: BriefingStore) -> list[str]:
-    return [s.sentence.text for s in store.load_corpus().sentences]
+    return [s.sentence.text for r in store.records() for s in store.catalogue.sentences_of(r.id)]
 
 
 def test_reingesting_the_same_briefing_changes_nothing(ingester: Ingester, store) -> None:
@@ -43,7 +45,7 @@ def test_same_url_with_new_content_replaces_the_old_version(ingester: Ingester, 
     (record,) = store.records()
     assert record.sentence_count == 1
     # Old rows are gone from Chroma itself, not only hidden.
-    assert store._sentences._collection.count() == 1
+    assert store._sentences.count() == 1
 
 
 def test_a_crash_before_the_record_leaves_nothing_visible_and_the_next_ingest_repairs(
@@ -52,7 +54,7 @@ def test_a_crash_before_the_record_leaves_nothing_visible_and_the_next_ingest_re
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(store._registry, "upsert", crash)
+    monkeypatch.setattr(store.catalogue, "commit", crash)
     with pytest.raises(KeyboardInterrupt):
         ingester.ingest(TALKS)
     monkeypatch.undo()
@@ -64,7 +66,7 @@ def test_a_crash_before_the_record_leaves_nothing_visible_and_the_next_ingest_re
     assert sorted(visible_texts(store)) == sorted(
         ["Russia proposed a short ceasefire.", "Ukraine asked for the return of children."]
     )
-    assert store._sentences._collection.count() == 2
+    assert store._sentences.count() == 2  # the cut-off write's rows were cleaned up
 
 
 def test_a_crash_during_an_update_keeps_the_old_version(
@@ -73,7 +75,7 @@ def test_a_crash_during_an_update_keeps_the_old_version(
     ingester.ingest(TALKS)
     newer = Briefing(**{**TALKS.__dict__, "text": "The talks ended after one hour."})
     monkeypatch.setattr(
-        store._registry, "upsert", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
+        store.catalogue, "commit", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt())
     )
     with pytest.raises(KeyboardInterrupt):
         ingester.ingest(newer)
@@ -126,15 +128,22 @@ def test_lock_names_the_holding_process(tmp_path) -> None:
         lock.release()
 
 
-def test_server_mode_stores_and_answers(chroma_server, embeddings: SentenceEmbeddings) -> None:
+def test_server_mode_stores_and_answers(
+    chroma_server, embeddings: SentenceEmbeddings, tmp_path
+) -> None:
     host, port = chroma_server
-    handle = open_server(host, port)
-    store = BriefingStore(handle.client, embeddings, namespace="server-test")
-    Ingester(store).ingest(TALKS)
-    # A second client (as another process would have) sees the complete briefing.
-    other = BriefingStore(open_server(host, port).client, embeddings, namespace="server-test")
-    found = HybridSearcher(other).search("What did Russia propose?")
+    mine, theirs = Catalogue(tmp_path / "catalogue.db"), Catalogue(tmp_path / "catalogue.db")
+    store = BriefingStore(open_server(host, port).client, embeddings, mine, namespace="server")
+    searcher = HybridSearcher(store)
+    assert searcher.search("What did Russia propose?") == []
+    # Another client with its own catalogue connection (as another process would have) writes;
+    # the first sees the complete briefing at once, reloading nothing.
+    other = BriefingStore(open_server(host, port).client, embeddings, theirs, namespace="server")
+    Ingester(other).ingest(TALKS)
+    found = searcher.search("What did Russia propose?")
     assert found[0].stored.sentence.text == "Russia proposed a short ceasefire."
+    mine.close()
+    theirs.close()
 
 
 def test_unreachable_server_gives_a_clear_error() -> None:
@@ -152,8 +161,9 @@ def test_ids_with_commas_keep_their_chunk_context(ingester: Ingester, store) -> 
         text="Fresno is a city in California. It lies in the San Joaquin Valley.",
     )
     ingester.ingest(briefing)
-    corpus = store.load_corpus()
-    chunk_rows = {c for s in corpus.sentences for c in s.chunk_row_ids}
+    stored = store.catalogue.sentences_of(briefing.id)
+    keys = sorted({(briefing.id, n) for s in stored for n in s.chunks})
+    chunk_rows = set(store.chunk_row_ids(keys).values())
     assert chunk_rows and set(store.chunk_vectors(sorted(chunk_rows))) == chunk_rows
     found = HybridSearcher(store).search("Which valley is Fresno in?")
     assert found[0].context > 0.3
@@ -171,13 +181,46 @@ def test_sentences_of_gives_one_briefing_in_order_with_vectors(ingester: Ingeste
     assert all(abs(float(v @ v) - 1.0) < 1e-4 for _, v in rows)
 
 
-def test_searcher_sees_writes_by_another_writer_after_its_recheck(
-    chroma, embeddings: SentenceEmbeddings, store: BriefingStore
+def test_concurrent_writers_of_one_briefing_end_with_one_complete_version(
+    chroma, embeddings: SentenceEmbeddings, tmp_path
 ) -> None:
-    searcher = HybridSearcher(store, recheck_seconds=0.0)
-    assert searcher.search("What did Russia propose?") == []
-    other_writer = BriefingStore(chroma.client, embeddings)  # as another process would be
-    Ingester(other_writer).ingest(TALKS)
-    assert store.generation == 0  # this process wrote nothing: only the recheck can notice
-    found = searcher.search("What did Russia propose?")
-    assert found[0].stored.sentence.text == "Russia proposed a short ceasefire."
+    rounds = 4
+    texts = {
+        "left": "Russia proposed a short ceasefire. The talks ended early.",
+        "right": "Ukraine asked for the return of children. The talks went on all day.",
+    }
+    start = threading.Barrier(2, timeout=60)
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        catalogue = Catalogue(tmp_path / "catalogue.db")  # its own connections, as a process
+        ingester = Ingester(BriefingStore(chroma.client, embeddings, catalogue))
+        start.wait()
+        for n in range(rounds):
+            item = Briefing(**{**TALKS.__dict__, "text": f"{texts[name]} Round {n}."})
+            try:
+                ingester.ingest(item)
+            except StoreError as e:  # superseded by the other writer: allowed, said clearly
+                assert "at the same time" in str(e)
+            except BaseException as e:
+                errors.append(e)
+        catalogue.close()
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    catalogue = Catalogue(tmp_path / "catalogue.db")
+    store = BriefingStore(chroma.client, embeddings, catalogue)
+    store.clean()
+    record = store.record(TALKS.id)
+    assert record is not None
+    sentences = [s.sentence.text for s in catalogue.sentences_of(TALKS.id)]
+    assert len(sentences) == record.sentence_count == 3
+    assert any(" ".join(sentences).startswith(t) for t in texts.values())  # one whole version
+    assert len(store.sentences_of(record)) == 3  # every live row has its vector
+    assert store._sentences.count() == 3  # and nothing else is left
+    assert catalogue.retired() == []
+    catalogue.close()

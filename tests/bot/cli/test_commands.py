@@ -15,6 +15,7 @@ import pytest
 
 from bot.cli.app import main
 from bot.services import build_services
+from bot.settings import Settings
 from retrieval.chroma_client import open_embedded
 from tests.conftest import SAMPLE, free_port, started_chroma, stop
 
@@ -186,3 +187,33 @@ def test_help_has_examples_and_usage_errors_exit_2(capsys) -> None:
     with pytest.raises(SystemExit) as bad:
         main(["frobnicate"])
     assert bad.value.code == 2
+
+
+def test_a_briefing_another_process_stores_is_answered_at_once(
+    tmp_path: Path, chroma_server: tuple[str, int], model
+) -> None:
+    host, port = chroma_server
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        chroma_host=host,
+        chroma_port=port,
+    )
+    services = build_services(settings, model=model)  # a running bot's services
+    try:
+        assert services.ask("What did Russia propose?").abstained
+        env = {**os.environ, "DATA_DIR": str(settings.data_dir), "CHROMA_HOST": host}
+        env["CHROMA_PORT"] = str(port)
+        done = subprocess.run(
+            [str(BRIEFBOT), "ingest", str(SAMPLE)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        answer = services.ask("What did Russia propose?")  # nothing reloaded in between
+    finally:
+        services.close()
+    assert not answer.abstained and "ceasefire" in answer.text
