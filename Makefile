@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test lint eval eval-quick bench clean
+.PHONY: install run test lint eval eval-quick bench bench-quick bench-1m clean
 
 install: $(STAMP)
 
@@ -38,8 +38,17 @@ eval: $(STAMP)
 eval-quick: $(STAMP)
 	$(BIN)/briefbot eval $(EVAL_SETS) --limit 300 --out eval-out
 
+# Speed and memory beside the plain baseline: real-model ingest, then 10k and 100k sentences
+# with the stand-in model (bench-1m adds a million: about an hour).
 bench: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl
+
+bench-quick: $(STAMP)
+	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl --sizes 10000 \
+		--questions 50 --ingest-documents 150
+
+bench-1m: $(STAMP)
+	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl --sizes 10000,100000,1000000
 
 clean:
 	rm -rf $(VENV) eval-out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import Runnable
@@ -25,7 +26,7 @@ from ingest.pipeline import Ingester
 from retrieval.answer import AnswerPolicy, build_answer_chain
 from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
-from retrieval.embeddings import SentenceEmbeddings, load_model
+from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
 from retrieval.search import HybridSearcher
 from retrieval.store import BriefingStore
 from retrieval.types import Answer, Question
@@ -86,10 +87,18 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
     """Build the services from settings; pass `model` to reuse an already loaded one."""
     handle = open_store(settings)
     try:
-        loader = (
-            model if model is not None else partial(load_model, settings.embedding_model or None)
-        )
-        embeddings = SentenceEmbeddings(loader, precision=settings.embedding_precision)
+        if model is not None:  # already loaded (tests, eval): questions use it as it is
+            embeddings = SentenceEmbeddings(model, precision=settings.embedding_precision)
+        else:
+            model_dir = (
+                Path(settings.embedding_model) if settings.embedding_model else bundled_model_path()
+            )
+            embeddings = SentenceEmbeddings(
+                partial(load_model, model_dir),
+                precision=settings.embedding_precision,
+                model_dir=model_dir,
+                query_cache=settings.data_dir / "models",
+            )
         catalogue = Catalogue(settings.catalogue_path)
         store = BriefingStore(handle.client, embeddings, catalogue)
         state = open_state(settings)

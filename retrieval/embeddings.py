@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Literal, cast
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from retrieval.query_encoder import QueryEncoder, export_onnx, mean_pooled, onnx_path
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -70,6 +72,9 @@ class SentenceEmbeddings(Embeddings):
         model: SentenceTransformer | Callable[[], SentenceTransformer],
         batch_size: int = BATCH_SIZE,
         precision: Precision = "auto",
+        *,
+        model_dir: Path | None = None,
+        query_cache: Path | None = None,
     ) -> None:
         self._model = None if callable(model) and not hasattr(model, "encode") else model
         self._loader = model if self._model is None else None
@@ -82,6 +87,15 @@ class SentenceEmbeddings(Embeddings):
         self.batch_size = batch_size
         self.precision = precision
         self._bfloat16: bool | None = None
+        # Questions go through an ONNX export of the model kept in query_cache (see
+        # retrieval/query_encoder.py), when the model's directory is known and of that shape.
+        self._model_dir = model_dir
+        self._onnx = (
+            onnx_path(model_dir, query_cache)
+            if model_dir is not None and query_cache is not None and mean_pooled(model_dir)
+            else None
+        )
+        self._query_encoder: QueryEncoder | None = None
 
     @property
     def uses_bfloat16(self) -> bool:
@@ -100,7 +114,33 @@ class SentenceEmbeddings(Embeddings):
                 if self._model is None:
                     assert self._loader is not None
                     self._model = self._loader()
+                    self._export_for_questions()
         return cast("SentenceTransformer", self._model)
+
+    def _export_for_questions(self) -> None:
+        """Export the model just loaded for the question path, if that has not been done."""
+        if self._onnx is None or self._onnx.exists():
+            return
+        try:
+            with self._busy:
+                export_onnx(self._model[0].auto_model, self._onnx)  # type: ignore[index]
+        except Exception:  # questions then use this model, only slower to start
+            log.warning("could not export the model for questions", exc_info=True)
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions (or topics): with the ONNX export when there is one, which spares a
+        process that only answers questions from loading torch; else as encode() does."""
+        if self._query_encoder is None and self._onnx is not None:
+            if not self._onnx.exists() and self._model is None:
+                _ = self.model  # loads the model, which exports it for the next processes
+            if self._onnx.exists():
+                with self._lock:
+                    if self._query_encoder is None:
+                        assert self._model_dir is not None
+                        self._query_encoder = QueryEncoder(self._onnx, self._model_dir)
+        if self._query_encoder is not None:
+            return self._query_encoder.encode(texts)
+        return self.encode(texts)
 
     @property
     def max_tokens(self) -> int:
@@ -157,4 +197,4 @@ class SentenceEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one question."""
-        return self.encode([text])[0].tolist()
+        return self.encode_query([text])[0].tolist()

@@ -69,7 +69,7 @@ class HybridSearcher:
     ) -> list[Candidate]:
         """Candidates for question, best first; briefings published after as_of are unknown."""
         w, store, catalogue = self.weights, self.store, self.store.catalogue
-        query = store.embeddings.encode([question])[0]
+        query = store.embeddings.encode_query([question])[0]
         query_terms = terms(question)
 
         found: dict[tuple[str, int], StoredSentence | None] = {}
@@ -156,7 +156,7 @@ class HybridSearcher:
     ) -> list[Candidate]:
         """The plain baseline: sentences embedded alone, top k by cosine, nothing else."""
         store = self.store
-        query = store.embeddings.encode([question])[0]
+        query = store.embeddings.encode_query([question])[0]
         hits = store.nearest_sentences(query, 2 * k, as_of)  # a few may be replaced meanwhile
         known = store.catalogue.sentences([(bid, index) for bid, index, _ in hits])
         records = store.catalogue.records_of([bid for bid, _, _ in hits])

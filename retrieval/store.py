@@ -25,6 +25,7 @@ from retrieval.catalogue import Catalogue, Entry, StoredSentence, day_number
 from retrieval.embeddings import SentenceEmbeddings
 from retrieval.errors import StoreError
 from retrieval.types import BriefingRecord, Chunk, Sentence
+from retrieval.upgrade import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class BriefingStore:
             )
         except Exception as e:
             raise StoreError(f"Could not open the briefing collections: {e}") from e
+        # A store from before the catalogue is brought into it, once.
+        self._call(upgrade, client, self._sentences, self._chunks, catalogue, namespace)
 
     # -- the registry -----------------------------------------------------------------------
 
@@ -103,6 +106,11 @@ class BriefingStore:
     def records(self, limit: int | None = None) -> list[BriefingRecord]:
         """Complete briefings, newest first (by published date, then by when added)."""
         return self.catalogue.records(limit)
+
+    def records_since(self, seq: int) -> list[tuple[int, BriefingRecord]]:
+        """(commit number, record) of the briefing versions committed after commit `seq`, in
+        commit order: what is new since a reader last looked, without listing the rest."""
+        return self.catalogue.records_since(seq)
 
     def find(self, prefix: str) -> list[BriefingRecord]:
         """Complete briefings whose id starts with prefix (users type short ids)."""

@@ -1,11 +1,12 @@
 """Alerts: each new briefing x the followed topics -> at most one message per (chat, story).
 
-The store and state.db are the source of truth, not an in-memory event: every scan compares
-`store.records()` with the briefing versions state.db has finished with, so briefings added by
-any process (a feed, a chat command, the inbox, `briefbot ingest` through a Chroma server) alert,
-also after a restart. A version is marked finished only after its alerts were delivered (or the
-chat given up on), so a crash re-scans it, and the alerts table keeps a chat from getting one
-story twice.
+The store and state.db are the source of truth, not an in-memory event: every scan reads the
+briefing versions the store committed since the scan last finished (the catalogue numbers its
+commits) and leaves out those state.db has finished with, so briefings added by any process (a
+feed, a chat command, the inbox, `briefbot ingest` through a Chroma server) alert, also after a
+restart, and a scan reads only what is new. A version is marked finished only after its
+alerts were delivered (or the chat given up on), so a crash re-scans it, and the alerts table
+keeps a chat from getting one story twice.
 
 Sending is the front end's: `Alerter.run(deliver)` calls `deliver(candidate)` for each alert
 due and records what it reports (bot/telegram/alerting.py sends Telegram messages).
@@ -38,7 +39,9 @@ from bot.state.subscriptions import (
     mark_seen,
     migrate_chat,
     record_alert,
+    scan_progress,
     seen_versions,
+    set_scan_progress,
 )
 from retrieval.store import BriefingStore
 from retrieval.types import BriefingRecord
@@ -61,10 +64,12 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Scan:
-    """New briefing versions and the alerts they call for."""
+    """New briefing versions (with their commit numbers) and the alerts they call for."""
 
     versions: tuple[tuple[str, str], ...]
     candidates: tuple[Candidate, ...]
+    commits: tuple[int, ...] = ()  # the commit number of each version, in the same order
+    through: int = 0  # the newest commit read
 
 
 @dataclass(frozen=True)
@@ -94,18 +99,24 @@ def _after(added_at: str, since: str) -> bool:
 
 def scan(store: BriefingStore, state: BotState) -> Scan:
     """Find briefing versions not yet considered and match them to the followed topics."""
-    seen = seen_versions(state)
-    new = [r for r in store.records() if (r.id, r.version) not in seen]
-    if not new:
+    committed = store.records_since(scan_progress(state))
+    if not committed:
         return Scan((), ())
+    through = committed[-1][0]
+    seen = seen_versions(state, [r.id for _, r in committed])
+    fresh = [(seq, r) for seq, r in committed if (r.id, r.version) not in seen]
+    new = [r for _, r in fresh]
+    commits = tuple(seq for seq, _ in fresh)
+    if not new:
+        return Scan((), (), (), through)
     versions = tuple((r.id, r.version) for r in new)
     subscriptions = subscribed(state)
     # Only briefings added after a topic was followed alert it.
     wanted = {r.id: [s for s in subscriptions if _after(r.added_at, s.created_at)] for r in new}
     if not any(wanted.values()):
-        return Scan(versions, ())
+        return Scan(versions, (), commits, through)
     topics = sorted({s.topic.query for subs in wanted.values() for s in subs})
-    topic_vectors = dict(zip(topics, store.embeddings.encode(topics), strict=True))
+    topic_vectors = dict(zip(topics, store.embeddings.encode_query(topics), strict=True))
     candidates = []
     for record in sorted(new, key=lambda r: r.added_at):
         if not wanted[record.id]:
@@ -128,7 +139,7 @@ def scan(store: BriefingStore, state: BotState) -> Scan:
             best = most_relevant(topic_vectors[topic.query], vectors, ALERT_SENTENCES)
             quoted = tuple(sentences[i].sentence.text for i in best)
             candidates.append(Candidate(subscription, record, quoted, story, score))
-    return Scan(versions, tuple(candidates))
+    return Scan(versions, tuple(candidates), commits, through)
 
 
 class Alerter:
@@ -145,6 +156,8 @@ class Alerter:
         async with self._lock:
             found = await asyncio.to_thread(scan, self.store, self.state)
             if not found.versions:
+                if found.through:
+                    await asyncio.to_thread(set_scan_progress, self.state, found.through)
                 return 0
             sent, retry = 0, set()
             for candidate in found.candidates:
@@ -154,6 +167,12 @@ class Alerter:
                 sent += bool(outcome)
             done = [v for v in found.versions if v[0] not in retry]
             await asyncio.to_thread(mark_seen, self.state, done)
+            # Read again from the oldest version to retry; everything before it is finished.
+            waiting = [
+                n for v, n in zip(found.versions, found.commits, strict=True) if v[0] in retry
+            ]
+            progress = min(waiting) - 1 if waiting else found.through
+            await asyncio.to_thread(set_scan_progress, self.state, progress)
             if sent or retry:
                 log.info("alerts: %d sent, %d briefings to retry", sent, len(retry))
             return sent

@@ -123,11 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
 
-    p = sub.add_parser(
-        "bench", help="time ingest and questions on a .jsonl corpus (temporary store)"
-    )
+    p = sub.add_parser("bench", help="speed and memory beside a plain baseline (temporary stores)")
     p.add_argument("documents", type=Path, metavar="DOCUMENTS.jsonl")
     p.add_argument("--questions", type=int, default=200, help="questions to time (default 200)")
+    p.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=(10_000, 100_000),
+        metavar="N,N",
+        help="corpus sizes in sentences (default 10000,100000; add 1000000 for a million)",
+    )
+    p.add_argument(
+        "--ingest-documents",
+        type=int,
+        metavar="N",
+        help="time real-model ingest on the first N documents only (default: all)",
+    )
 
     p = sub.add_parser(
         "eval", help="score QA sets (documents.jsonl + questions.jsonl) vs a baseline"
@@ -136,6 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="ask a fixed, seeded random sample of N questions")
     p.add_argument("--out", type=Path, default=Path("eval-out"), help="where predictions go")
     return parser
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of numbers like 10000,100000"
+        ) from None
+    if not sizes or min(sizes) < 100:
+        raise argparse.ArgumentTypeError("give sizes of at least 100 sentences")
+    return sizes
 
 
 def commands() -> dict[str, Callable[[Invocation], int]]:

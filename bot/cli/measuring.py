@@ -12,12 +12,25 @@ from bot.evaluation.qa_sets import METRIC_ROWS, SetResult, evaluate_sets, format
 
 
 def cmd_bench(run: Invocation) -> int:
-    """Time ingest and questions over a corpus in a temporary store (the data dir is untouched)."""
+    """Speed and memory beside the plain baseline, in temporary stores (DATA_DIR is untouched)."""
     args, out = run.args, run.out
-    with Console(stderr=True).status("benchmarking…"):
-        report = run_bench(args.documents, run.settings, questions=args.questions, build=run.build)
-    for line in report.lines():
-        out.print(line, markup=False)
+    if not args.documents.exists():
+        out.print(f"No such file: {args.documents}", markup=False)
+        return 1
+    with Console(stderr=True).status("benchmarking…") as status:
+        figures = run_bench(
+            args.documents,
+            sizes=args.sizes,
+            questions=args.questions,
+            ingest_documents=args.ingest_documents,
+            progress=lambda stage: status.update(stage),
+        )
+    table = Table(title=f"briefbot bench: {args.documents}")
+    for column in ("measure", "briefbot", "baseline", "briefbot / baseline"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for figure in figures:
+        table.add_row(figure.label, *figure.cells())
+    out.print(table)
     return 0
 
 

@@ -1,88 +1,247 @@
-"""`briefbot bench`: how long ingest and questions take, on a .jsonl corpus in a temporary store."""
+"""`briefbot bench`: speed and memory, every figure beside a baseline measured in the same run.
+
+The baseline is the design card's stack used plainly (bench_worker.py). Measured:
+
+- ingest with the real model (the bundled all-MiniLM-L6-v2) on a documents.jsonl: sentences/s
+  and word pieces/s of the input text;
+- at each corpus size (sentences, built from the documents' sentences with the tiny stand-in
+  model of synthetic.py, as the table says): question p50 and p95, a new process's start to its
+  first answer, a question right after one more briefing, peak memory of that process, and the
+  store's size on disk.
+
+Every step runs in a process of its own, so start-up and memory are its own.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import random
-import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.evaluation.metrics import percentile
-from bot.services import Services, build_services
-from bot.settings import Settings
-from ingest.loaders import load_jsonl
+from bot.evaluation.synthetic import corpus, sentence_pool, standin_model
+from retrieval.embeddings import bundled_model_path
+
+SYSTEMS = ("briefbot", "baseline")
 
 
 @dataclass(frozen=True)
-class BenchReport:
-    """Timings of one bench run."""
+class Figure:
+    """One row of the bench table: a measure for briefbot and for the baseline."""
 
-    documents: int
-    sentences: int
-    model_seconds: float
-    ingest_seconds: float
-    questions: int
-    p50: float
-    p95: float
+    label: str
+    briefbot: float | None
+    baseline: float | None
+    unit: str
 
-    def lines(self) -> list[str]:
-        """The report as printable lines."""
-        return [
-            f"model load      {self.model_seconds:8.1f} s",
-            f"ingest          {self.ingest_seconds:8.1f} s  ({self.documents} documents, "
-            f"{self.sentences} sentences, {self.sentences / self.ingest_seconds:.0f} sentences/s)",
-            f"question p50    {self.p50:8.3f} s  ({self.questions} questions)",
-            f"question p95    {self.p95:8.3f} s",
-        ]
+    def cells(self) -> tuple[str, str, str]:
+        """The two figures as printed, and briefbot's as a multiple of the baseline's."""
+
+        def show(value: float | None) -> str:
+            if value is None:
+                return "n/a"
+            if self.unit == "ms":
+                return f"{value * 1000:.0f} ms"
+            if self.unit == "s":
+                return f"{value:.1f} s"
+            if self.unit == "MB":
+                return f"{value / 1e6:.0f} MB"
+            return f"{value:.0f} {self.unit}"
+
+        ratio = (
+            f"{self.briefbot / self.baseline:.2f}x"
+            if self.briefbot is not None and self.baseline
+            else ""
+        )
+        return show(self.briefbot), show(self.baseline), ratio
 
 
-def questions_beside(documents: Path, count: int, seed: int = 7) -> list[str]:
-    """A seeded sample of questions from questions.jsonl next to documents, if there is one."""
+def _worker(step: str, system: str, args: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """Run one step in a new process; its result and the time the process was started."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    started = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.evaluation.bench_worker", step, system, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench step {step} {system} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), started
+
+
+def _size_on_disk(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _vector_index_size(folder: Path) -> int:
+    """Bytes of Chroma's HNSW index files (one folder per collection segment), which Chroma
+    holds in memory once a collection is queried."""
+    chroma = folder / "chroma"
+    return sum(_size_on_disk(p) for p in chroma.iterdir() if p.is_dir()) if chroma.is_dir() else 0
+
+
+def _write_jsonl(path: Path, briefings: Any) -> int:
+    count = 0
+    with path.open("w", encoding="utf-8") as f:
+        for b in briefings:
+            day = b.published.isoformat() if b.published else None
+            row = {"id": b.id, "title": b.title, "text": b.text, "date": day, "url": b.url}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _questions(documents: Path, count: int, seed: int = 7) -> list[str]:
     path = documents.with_name("questions.jsonl")
     if not path.exists():
         return ["What happened?", "Who said it?", "When did the talks end?"]
-    with path.open() as f:
+    with path.open(encoding="utf-8") as f:
         asked = [json.loads(line)["question"] for line in f if line.strip()]
     return random.Random(seed).sample(asked, min(count, len(asked)))
 
 
+def _word_pieces(documents: Path) -> int:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
+    tokenizer.no_truncation()
+    with documents.open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    return sum(len(e.ids) for e in tokenizer.encode_batch(texts, add_special_tokens=False))
+
+
 def run_bench(
     documents: Path,
-    settings: Settings,
+    *,
+    sizes: Sequence[int] = (10_000, 100_000),
     questions: int = 200,
-    model: Any = None,
-    build: Callable[..., Services] = build_services,
-) -> BenchReport:
-    """Ingest documents into a fresh temporary store, then time questions over it."""
-    briefings = load_jsonl(documents)
-    with tempfile.TemporaryDirectory(prefix="briefbot-bench-") as tmp:
-        local = settings.model_copy(update={"data_dir": Path(tmp), "chroma_host": ""})
-        services = build(local, model=model) if model is not None else build(local)
-        try:
-            started = time.perf_counter()
-            services.store.embeddings.encode(["warm up"])
-            model_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            sentences = sum(r.sentence_count for r in services.ingester.ingest_many(briefings))
-            ingest_seconds = time.perf_counter() - started
-            times = []
-            for question in questions_beside(documents, questions):
-                started = time.perf_counter()
-                services.ask(question)
-                times.append(time.perf_counter() - started)
-        finally:
-            services.close()
-    return BenchReport(
-        documents=len(briefings),
-        sentences=sentences,
-        model_seconds=model_seconds,
-        ingest_seconds=ingest_seconds,
-        questions=len(times),
-        p50=statistics.median(times),
-        p95=percentile(times, 95),
+    ingest_documents: int | None = None,
+    work: Path | None = None,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> list[Figure]:
+    """Measure everything; the rows of the bench table in order."""
+    with tempfile.TemporaryDirectory(prefix="briefbot-bench-", dir=work) as tmp:
+        folder = Path(tmp)
+        figures = _ingest_figures(documents, folder, ingest_documents, progress)
+        model = str(standin_model(folder / "standin"))
+        pool = sentence_pool(documents)
+        asked = _questions(documents, questions)
+        extra = folder / "extra.jsonl"
+        _write_jsonl(extra, corpus(pool, 20, seed=99, prefix="extra"))
+        grown: list[tuple[int, dict[str, dict[str, Any]]]] = []
+        for size in sizes:
+            found, results = _size_figures(size, folder, model, pool, asked, extra, progress)
+            figures += found
+            grown.append((size, results))
+        if len(grown) >= 2:
+            (small, first), (large, last) = grown[0], grown[-1]
+            per = 100_000 / (large - small)
+
+            def growth(key: str, scale: float = 1.0) -> tuple[float, float]:
+                ours, theirs = ((last[s][key] - first[s][key]) * scale * per for s in SYSTEMS)
+                return ours, theirs
+
+            figures += [
+                Figure("peak memory growth per 100k sentences", *growth("max_rss_kb", 1024), "MB"),
+                Figure("Chroma's HNSW index growth per 100k sentences", *growth("index"), "MB"),
+            ]
+        return figures
+
+
+def _ingest_figures(
+    documents: Path, folder: Path, limit: int | None, progress: Callable[[str], None]
+) -> list[Figure]:
+    source = documents
+    if limit is not None:
+        source = folder / "ingest.jsonl"
+        with documents.open(encoding="utf-8") as f:
+            lines = [line for line in f if line.strip()][:limit]
+        source.write_text("".join(lines), encoding="utf-8")
+    pieces = _word_pieces(source)
+    model = str(bundled_model_path())
+    seconds: dict[str, float] = {}
+    sentences = 0
+    for system in SYSTEMS:
+        progress(f"ingest with the real model: {system}")
+        args = {"data": str(folder / f"ingest-{system}"), "model": model, "documents": str(source)}
+        result, _ = _worker("ingest", system, args)
+        seconds[system] = result["seconds"]
+        sentences = result.get("sentences", sentences)
+    return [
+        Figure(
+            f"ingest, real model: sentences/s ({sentences} sentences)",
+            sentences / seconds["briefbot"],
+            sentences / seconds["baseline"],
+            "/s",
+        ),
+        Figure(
+            f"ingest, real model: word pieces/s ({pieces} in the text)",
+            pieces / seconds["briefbot"],
+            pieces / seconds["baseline"],
+            "/s",
+        ),
+    ]
+
+
+def _size_figures(
+    size: int,
+    folder: Path,
+    model: str,
+    pool: Sequence[tuple[str, str]],
+    asked: Sequence[str],
+    extra: Path,
+    progress: Callable[[str], None],
+) -> tuple[list[Figure], dict[str, dict[str, Any]]]:
+    texts = folder / f"corpus-{size}.jsonl"
+    _write_jsonl(texts, corpus(pool, size))
+    results: dict[str, dict[str, Any]] = {}
+    for system in SYSTEMS:
+        data = folder / f"{system}-{size}"
+        progress(f"{size:,} sentences: building the {system} store")
+        _worker("build", system, {"data": str(data), "model": model, "corpus": str(texts)})
+        progress(f"{size:,} sentences: asking the {system} store")
+        args = {"data": str(data), "model": model, "questions": list(asked), "extra": str(extra)}
+        result, started = _worker("query", system, args)
+        result["first"] = result["first_answer_at"] - started
+        result["disk"] = _size_on_disk(data)
+        result["index"] = _vector_index_size(data)
+        results[system] = result
+
+    def pair(key: str) -> tuple[float, float]:
+        return results["briefbot"][key], results["baseline"][key]
+
+    def times(q: float) -> tuple[float, float]:
+        return percentile(results["briefbot"]["times"], q), percentile(
+            results["baseline"]["times"], q
+        )
+
+    tag = f"{size:,} sentences (stand-in model)"
+    return (
+        [
+            Figure(f"{tag}: question p50", *times(50), "ms"),
+            Figure(f"{tag}: question p95", *times(95), "ms"),
+            Figure(f"{tag}: process start to first answer", *pair("first"), "s"),
+            Figure(
+                f"{tag}: question right after one more briefing", *pair("after_new_briefing"), "ms"
+            ),
+            Figure(
+                f"{tag}: peak memory of that process",
+                results["briefbot"]["max_rss_kb"] * 1024,
+                results["baseline"]["max_rss_kb"] * 1024,
+                "MB",
+            ),
+            Figure(f"{tag}: store on disk", *pair("disk"), "MB"),
+        ],
+        results,
     )

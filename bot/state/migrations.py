@@ -127,10 +127,17 @@ def m005_shown_citations(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE questions ADD COLUMN shown TEXT NOT NULL DEFAULT ''")
 
 
+def m006_alert_progress(db: sqlite3.Connection) -> None:
+    """How far the alert scan has read the store's commits: it reads only what is newer."""
+    db.execute("CREATE TABLE alert_progress (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER)")
+    db.execute("INSERT INTO alert_progress VALUES (1, 0)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_questions,
     m002_alerts,
     m003_feeds,
     m004_feed_chats,
     m005_shown_citations,
+    m006_alert_progress,
 )

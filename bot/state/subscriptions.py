@@ -70,9 +70,29 @@ def active_subscriptions(state: BotState) -> list[SubscriptionRow]:
     return [SubscriptionRow(*r) for r in rows]
 
 
-def seen_versions(state: BotState) -> set[tuple[str, str]]:
-    """(briefing id, version) pairs the alert scan has finished with."""
-    return {(r[0], r[1]) for r in state.rows("SELECT briefing_id, version FROM seen_briefings")}
+def seen_versions(state: BotState, briefing_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """(briefing id, version) pairs of these briefings the alert scan has finished with."""
+    ids = sorted(set(briefing_ids))
+    found: set[tuple[str, str]] = set()
+    for at in range(0, len(ids), 500):
+        part = ids[at : at + 500]
+        rows = state.rows(
+            "SELECT briefing_id, version FROM seen_briefings "
+            f"WHERE briefing_id IN ({','.join('?' * len(part))})",
+            tuple(part),
+        )
+        found.update((r[0], r[1]) for r in rows)
+    return found
+
+
+def scan_progress(state: BotState) -> int:
+    """The store commit up to which the alert scan has finished with every briefing."""
+    return int(state.rows("SELECT seq FROM alert_progress")[0][0])
+
+
+def set_scan_progress(state: BotState, seq: int) -> None:
+    """Record how far the alert scan has finished."""
+    state.rows("UPDATE alert_progress SET seq = ?", (seq,))
 
 
 def mark_seen(state: BotState, versions: Iterable[tuple[str, str]]) -> None:

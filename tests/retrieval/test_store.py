@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -223,4 +224,68 @@ def test_concurrent_writers_of_one_briefing_end_with_one_complete_version(
     assert len(store.sentences_of(record)) == 3  # every live row has its vector
     assert store._sentences.count() == 3  # and nothing else is left
     assert catalogue.retired() == []
+    catalogue.close()
+
+
+def test_a_store_from_before_the_catalogue_is_brought_into_it(
+    chroma, embeddings: SentenceEmbeddings, tmp_path
+) -> None:
+    """Rows and registry as the previous release wrote them (version-marked, no catalogue)."""
+    client, version = chroma.client, "v1"
+    cosine: Any = {"hnsw": {"space": "cosine"}}
+    sentences = client.get_or_create_collection(
+        "briefbot-sentences", embedding_function=None, configuration=cosine
+    )
+    chunks = client.get_or_create_collection(
+        "briefbot-chunks", embedding_function=None, configuration=cosine
+    )
+    registry = client.get_or_create_collection("briefbot-briefings", embedding_function=None)
+    texts = ["Russia proposed a short ceasefire.", "Ukraine asked for the return of children."]
+    starts = [0, len(texts[0]) + 2]
+    sentences.add(
+        ids=[f"u-talks:s{i}@{version}" for i in range(2)],
+        embeddings=embeddings.encode(texts),
+        documents=texts,
+        metadatas=[
+            {
+                "briefing_id": "u-talks",
+                "version": version,
+                "index": i,
+                "start": starts[i],
+                "end": starts[i] + len(t),
+                "chunks": "0",
+            }
+            for i, t in enumerate(texts)
+        ],
+    )
+    chunks.add(
+        ids=[f"u-talks:c0@{version}"],
+        embeddings=embeddings.encode(["Talks in Istanbul\n" + " ".join(texts)]),
+        documents=[" ".join(texts)],
+        metadatas=[
+            {"briefing_id": "u-talks", "version": version, "index": 0, "first": 0, "last": 1}
+        ],
+    )
+    registry.add(
+        ids=["u-talks"],
+        embeddings=[[1.0]],
+        metadatas=[
+            {
+                "title": "Talks in Istanbul",
+                "source": "s",
+                "version": version,
+                "sentence_count": 2,
+                "url": "",
+                "published": "2025-06-02",
+                "added_at": "2025-06-02T10:00:00+00:00",
+            }
+        ],
+    )
+    catalogue = Catalogue(tmp_path / "upgraded.db")
+    store = BriefingStore(client, embeddings, catalogue)
+    (record,) = store.records()
+    assert record.published == date(2025, 6, 2) and record.sentence_count == 2
+    found = HybridSearcher(store).search("What did Russia propose?", as_of=date(2025, 6, 3))
+    assert found[0].stored.sentence.text == texts[0] and found[0].context > 0.3
+    assert "briefbot-briefings" not in [c.name for c in client.list_collections()]
     catalogue.close()

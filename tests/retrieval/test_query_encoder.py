@@ -1,0 +1,62 @@
+"""Questions embedded from the ONNX export agree with the torch model, without loading it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
+from retrieval.query_encoder import QueryEncoder, export_onnx, mean_pooled, onnx_path
+
+QUESTIONS = [
+    "What did Russia propose?",
+    "Who led the Ukrainian delegation at the talks in Istanbul on Monday?",
+    "ceasefire",
+]
+
+
+@pytest.fixture(scope="module")
+def exported(model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled model exported once, where SentenceEmbeddings looks for it."""
+    folder = tmp_path_factory.mktemp("models")
+    target = onnx_path(bundled_model_path(), folder)
+    export_onnx(model[0].auto_model, target)
+    return folder
+
+
+def test_the_bundled_model_is_of_the_shape_the_encoder_reproduces() -> None:
+    assert mean_pooled(bundled_model_path())
+
+
+def test_exported_vectors_agree_with_the_torch_model(
+    exported: Path, embeddings: SentenceEmbeddings
+) -> None:
+    encoder = QueryEncoder(onnx_path(bundled_model_path(), exported), bundled_model_path())
+    onnx = encoder.encode(QUESTIONS)
+    torch = embeddings.encode(QUESTIONS)  # bfloat16 where the CPU has it, as stored sentences
+    assert onnx.shape == torch.shape
+    assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+    assert float((onnx * torch).sum(axis=1).min()) > 0.999
+
+
+def test_questions_do_not_load_the_model_once_it_is_exported(exported: Path) -> None:
+    loads: list[int] = []
+
+    def loader() -> Any:
+        loads.append(1)
+        return load_model()
+
+    embeddings = SentenceEmbeddings(loader, model_dir=bundled_model_path(), query_cache=exported)
+    vectors = embeddings.encode_query(QUESTIONS)
+    assert vectors.shape == (3, 384) and loads == []
+
+
+def test_without_an_export_the_first_load_makes_one(tmp_path: Path, model: Any) -> None:
+    embeddings = SentenceEmbeddings(
+        lambda: model, model_dir=bundled_model_path(), query_cache=tmp_path
+    )
+    embeddings.encode(["A sentence being ingested."])  # loads the model: the export follows
+    assert onnx_path(bundled_model_path(), tmp_path).exists()
