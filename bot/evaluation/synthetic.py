@@ -59,7 +59,8 @@ def standin_model(folder: Path, seed: int = 7) -> Path:
         if (bundled / name).exists():
             shutil.copy(bundled / name, encoder / name)
     word = models.Transformer(str(encoder), max_seq_length=128)
-    pooling = models.Pooling(word.get_word_embedding_dimension(), pooling_mode="mean")
+    dimension = getattr(word, "get_embedding_dimension", None) or word.get_word_embedding_dimension
+    pooling = models.Pooling(dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pooling], device="cpu").save(str(folder))
     return folder
 
