@@ -157,6 +157,12 @@ class BriefingStore:
             for rows, token in zip(batch, tokens, strict=True)
         ]
         superseded = self.catalogue.commit(entries)  # the commit point
+        if superseded:
+            # Rows this write added after another write retired (and cleaned) it are deleted
+            # here: nobody else knows about them any more.
+            mine = sorted({token for (bid, token) in writes if bid in superseded})
+            for collection in (self._sentences, self._chunks):
+                self._call(collection.delete, where={"token": {"$in": mine}})
         self.clean()
         if superseded:
             raise StoreError(
