@@ -135,7 +135,7 @@ class Ingester:
             raise IngestError(briefing.source, "it has no sentences to index")
         embeddings = self.store.embeddings
         chunks = build_chunks(
-            briefing.id, briefing.title, sentences, embeddings.count_tokens, embeddings.max_tokens
+            briefing.id, briefing.title, sentences, embeddings.token_counts, embeddings.max_tokens
         )
         record = BriefingRecord(
             id=briefing.id,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 64
+SPECIAL_TOKENS = 2  # [CLS] and [SEP] around every text the model reads
 # Texts embedded per hold of the model (see SentenceEmbeddings.encode): four model batches.
 SLICE = 4 * BATCH_SIZE
 
@@ -187,9 +188,17 @@ class SentenceEmbeddings(Embeddings):
 
     def count_tokens(self, text: str) -> int:
         """Number of word pieces the model reads for text, special tokens included."""
+        return self.token_counts([text])[0] + SPECIAL_TOKENS
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces of each text, without special tokens, in one tokenizer call. WordPiece
+        splits at white space first, so texts joined by white space have the sum of these."""
+        if not texts:
+            return []
         model = self.model
         with self._busy:
-            return len(model.tokenizer(text, add_special_tokens=True)["input_ids"])
+            found = model.tokenizer(list(texts), add_special_tokens=False, truncation=False)
+        return [len(ids) for ids in found["input_ids"]]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents for the vector store."""

@@ -66,7 +66,13 @@ class Figure:
 
 def _worker(step: str, system: str, args: dict[str, Any]) -> tuple[dict[str, Any], float]:
     """Run one step in a new process; its result and the time the process was started."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "TRANSFORMERS_VERBOSITY": "error",
+    }
     started = time.time()
     done = subprocess.run(
         [sys.executable, "-m", "bot.evaluation.bench_worker", step, system, json.dumps(args)],

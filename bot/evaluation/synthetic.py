@@ -41,6 +41,9 @@ def standin_model(folder: Path, seed: int = 7) -> Path:
     import torch
     from sentence_transformers import SentenceTransformer, models  # type: ignore[attr-defined]
     from transformers import BertConfig, BertModel
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     bundled = bundled_model_path()
     folder.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,7 @@ def test_chunks_fit_the_model_and_cover_every_sentence(embeddings) -> None:
     text = "\n".join([long_sentence] * 9)
     briefing = Briefing(id="b", title="A title", text=text, source="t")
     sentences = sentences_of(briefing)
-    chunks = build_chunks("b", "A title", sentences, embeddings.count_tokens, embeddings.max_tokens)
+    chunks = build_chunks("b", "A title", sentences, embeddings.token_counts, embeddings.max_tokens)
     covered = set()
     for chunk, embedded in chunks:
         assert embeddings.count_tokens(embedded) <= embeddings.max_tokens or (
@@ -69,3 +69,16 @@ def test_chunks_fit_the_model_and_cover_every_sentence(embeddings) -> None:
         assert chunk.id == f"b:c{chunk.index}"
     assert covered == set(range(len(sentences)))
     assert any(c.last_sentence > c.first_sentence for c, _ in chunks) or len(sentences) == 1
+
+
+def test_a_windows_count_is_its_parts_added_up(embeddings) -> None:
+    """Chunk sizes are summed from one count per sentence: exact for WordPiece, which splits
+    at white space before anything else."""
+    parts = [
+        "Ceasefire talks",
+        "Russia's delegation (led by Medinsky) left early.",
+        "Kyiv said no.",
+    ]
+    counts = embeddings.token_counts(parts)
+    joined = f"{parts[0]}\n{parts[1]} {parts[2]}"
+    assert embeddings.count_tokens(joined) == sum(counts) + 2
