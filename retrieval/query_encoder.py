@@ -51,14 +51,21 @@ def mean_pooled(model_dir: Path) -> bool:
         types[:2] == ["Transformer", "Pooling"]
         and set(types[2:]) <= {"Normalize"}
         and modules[0].get("path", "") == ""
-        and bool(config.get("pooling_mode_mean_tokens"))
-        and not any(
-            config.get(k)
-            for k in (
-                "pooling_mode_cls_token",
-                "pooling_mode_max_tokens",
-                "pooling_mode_mean_sqrt_len_tokens",
-            )
+        and _pools_mean(config)
+    )
+
+
+def _pools_mean(config: dict[str, Any]) -> bool:
+    """A pooling configuration that takes the mean of the tokens only: sentence-transformers 6
+    writes `"pooling_mode": "mean"`, older releases one flag per mode."""
+    if "pooling_mode" in config:
+        return config["pooling_mode"] == "mean"
+    return bool(config.get("pooling_mode_mean_tokens")) and not any(
+        config.get(k)
+        for k in (
+            "pooling_mode_cls_token",
+            "pooling_mode_max_tokens",
+            "pooling_mode_mean_sqrt_len_tokens",
         )
     )
 

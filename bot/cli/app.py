@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from bot.cli.terminal import console
 from bot.services import Services, build_services
 from bot.settings import Settings
 from retrieval.errors import BriefbotError
@@ -189,8 +190,8 @@ def main(argv: Sequence[str] | None = None, *, build: Build = build_services) ->
     args = build_parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
-    err = Console(stderr=True, highlight=False)
-    run = Invocation(args, settings, Console(highlight=False), build)
+    err = console(stderr=True)
+    run = Invocation(args, settings, console(), build)
     try:
         return commands()[args.command](run)
     except BriefbotError as e:

@@ -15,6 +15,17 @@ from rich.text import Text
 
 from retrieval.types import Answer, BriefingRecord
 
+# Lines written to a pipe or a file are not wrapped at 80 columns (one failure is one line).
+UNWRAPPED_WIDTH = 240
+
+
+def console(*, stderr: bool = False) -> Console:
+    """A console for the CLI: the terminal's width there; elsewhere wide lines, unwrapped."""
+    out = Console(stderr=stderr, highlight=False)
+    if not out.is_terminal:
+        out = Console(stderr=stderr, highlight=False, width=UNWRAPPED_WIDTH, soft_wrap=True)
+    return out
+
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The machine-readable form of an answer (`ask --json`)."""

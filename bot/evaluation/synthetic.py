@@ -1,7 +1,8 @@
 """Material for `briefbot bench` at sizes the real model cannot embed in minutes.
 
-    standin_model(folder)      a tiny sentence-transformers model (one layer, random weights,
-                               the bundled model's tokenizer and dimension): fast to embed with,
+    standin_model(folder)      a tiny sentence-transformers model (random word embeddings, no
+                               attention layers; the bundled model's tokenizer and dimension):
+                               fast to embed with,
                                useless for quality, realistic for the store's and index's costs
     corpus(pool, sentences)    dated briefings of about 20 sentences drawn from real text, each
                                sentence made unique, so that vectors and terms are not repeats
@@ -51,7 +52,7 @@ def standin_model(folder: Path, seed: int = 7) -> Path:
     config = BertConfig(
         vocab_size=30522,
         hidden_size=384,
-        num_hidden_layers=1,
+        num_hidden_layers=0,
         num_attention_heads=6,
         intermediate_size=384,
         max_position_embeddings=512,

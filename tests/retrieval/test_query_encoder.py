@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,32 @@ def exported(model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_bundled_model_is_of_the_shape_the_encoder_reproduces() -> None:
     assert mean_pooled(bundled_model_path())
+
+
+def _model_dir(folder: Path, pooling: dict[str, Any], transformer_path: str = "") -> Path:
+    modules = [
+        {"idx": 0, "name": "0", "path": transformer_path, "type": "x.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "x.Pooling"},
+    ]
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("pooling", "expected"),
+    [
+        ({"pooling_mode": "mean", "include_prompt": True}, True),  # sentence-transformers 6
+        ({"pooling_mode": "cls"}, False),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}, True),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}, False),
+    ],
+)
+def test_pooling_configurations_old_and_new_are_read(
+    tmp_path: Path, pooling: dict[str, Any], expected: bool
+) -> None:
+    assert mean_pooled(_model_dir(tmp_path, pooling)) is expected
 
 
 def test_exported_vectors_agree_with_the_torch_model(

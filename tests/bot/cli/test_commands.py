@@ -45,6 +45,13 @@ def test_ingest_with_a_bad_source_exits_1_and_says_why(cli, capsys) -> None:
     assert "Traceback" not in out
 
 
+def test_a_failure_is_one_line_when_the_output_is_not_a_terminal(cli, capsys) -> None:
+    name = "a-source-with-a-long-name-" + "x" * 120 + ".txt"
+    assert cli(["ingest", name]) == 1
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if "failed" in x and "x.txt" in x]
+    assert name in line and "no such file" in line
+
+
 def test_ask_json_has_the_documented_fields(cli, capsys) -> None:
     cli(["ingest", str(SAMPLE)])
     capsys.readouterr()
