@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test lint eval eval-quick bench bench-quick bench-1m clean
+.PHONY: install run test lint eval eval-quick bench bench-quick bench-1m train-reader clean
 
 install: $(STAMP)
 
@@ -49,6 +49,12 @@ bench-quick: $(STAMP)
 
 bench-1m: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl --sizes 10000,100000,1000000
+
+# The reader (docs/reader.md): about an hour per epoch on one core of this machine; it
+# checkpoints to runs/reader/work and resumes there when run again. Not shipped: it did not win.
+train-reader: $(STAMP)
+	$(BIN)/python -m bot.evaluation.reader_trainer --eval-dir $(EVAL_DIR) \
+		--out runs/reader/model --work runs/reader/work
 
 clean:
 	rm -rf $(VENV) eval-out
