@@ -133,6 +133,9 @@ class QueryEncoder:
         tokenizer.enable_padding()
         self._tokenizer = tokenizer
         self._lock = threading.Lock()  # the tokenizer's padding settings are shared state
+        # The export drops inputs a model never reads (a model without attention layers has
+        # no use for the mask), and onnxruntime refuses inputs the graph does not declare.
+        self._inputs = {i.name for i in self._session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of the texts, (n, dim) float32."""
@@ -141,7 +144,10 @@ class QueryEncoder:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
-        (hidden,) = self._session.run(["hidden"], {"ids": ids, "mask": mask, "types": types})
+        feed = {"ids": ids, "mask": mask, "types": types}
+        (hidden,) = self._session.run(
+            ["hidden"], {k: v for k, v in feed.items() if k in self._inputs}
+        )
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return (pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)).astype(

@@ -87,3 +87,17 @@ def test_without_an_export_the_first_load_makes_one(tmp_path: Path, model: Any) 
     )
     embeddings.encode(["A sentence being ingested."])  # loads the model: the export follows
     assert onnx_path(bundled_model_path(), tmp_path).exists()
+
+
+def test_a_model_whose_export_drops_an_input_still_encodes(tmp_path: Path) -> None:
+    """The bench's stand-in has no attention layers, so its export has no mask input."""
+    from bot.evaluation.synthetic import standin_model
+
+    folder = standin_model(tmp_path / "standin")
+    embeddings = SentenceEmbeddings(
+        lambda: load_model(str(folder)), model_dir=folder, query_cache=tmp_path / "models"
+    )
+    torch_vectors = embeddings.encode(QUESTIONS)  # loads the model, which exports it
+    assert onnx_path(folder, tmp_path / "models").exists()
+    onnx_vectors = QueryEncoder(onnx_path(folder, tmp_path / "models"), folder).encode(QUESTIONS)
+    assert float((onnx_vectors * torch_vectors).sum(axis=1).min()) > 0.999
