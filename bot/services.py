@@ -72,6 +72,7 @@ def build_fetcher(settings: Settings) -> UrlFetcher:
     return UrlFetcher(
         max_bytes=settings.max_download_bytes,
         timeout=settings.fetch_timeout,
+        deadline=settings.fetch_deadline,
         allowed_private=settings.private_hosts,
     )
 

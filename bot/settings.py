@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     max_download_bytes: int = 10_000_000
     fetch_timeout: float = 20.0
+    fetch_deadline: float = 60.0
     allow_private_hosts: str = ""
     max_citations: int = 3
     min_relevance: float = 1.16

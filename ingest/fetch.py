@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
@@ -19,7 +20,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = "briefbot/0.1 (+news briefing Q&A bot)"
 MAX_REDIRECTS = 5
-_CHUNK = 64 * 1024
+# A download slower than this on average, after its first RATE_GRACE seconds, is given up:
+# a page that trickles in one byte a second would otherwise hold a thread until the deadline.
+MIN_RATE = 2_000  # bytes per second
+RATE_GRACE = 10.0
 _REDIRECTS = {301, 302, 303, 307, 308}
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -146,12 +150,14 @@ class UrlFetcher:
         self,
         max_bytes: int = 10_000_000,
         timeout: float = 20.0,
+        deadline: float = 60.0,
         allowed_private: tuple[str, ...] = (),
         user_agent: str = DEFAULT_USER_AGENT,
         event_hooks: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
         self.max_bytes = max_bytes
-        self.timeout = timeout
+        self.timeout = timeout  # for each connect and each read
+        self.deadline = deadline  # for the whole download, redirects included
         self.user_agent = user_agent
         self._allowed_hosts: set[str] = set()
         self._allowed_networks: list[_Network] = []
@@ -177,17 +183,20 @@ class UrlFetcher:
 
         `headers` are sent with every request, e.g. If-None-Match / If-Modified-Since for a
         conditional GET: a 304 answer is returned (status 304, empty body), not raised.
+        The whole download, redirects included, ends within `deadline` seconds (plus at most
+        one read's `timeout`), and is given up early if it comes in slower than MIN_RATE.
         """
+        started = time.monotonic()
         current = self._parse(url, url)
         for _ in range(MAX_REDIRECTS + 1):
             self._check_address(url, current)
-            response = self._open(url, current, headers or {})
+            response = self._open(url, current, headers or {}, started)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     logger.info("%s redirected (HTTP %s)", current.host, response.status_code)
                     current = self._parse(url, self._location(url, current, response))
                     continue
-                return self._read(url, current, response)
+                return self._read(url, current, response, started)
             finally:
                 response.close()
         raise IngestError(
@@ -260,12 +269,17 @@ class UrlFetcher:
             raise _AddressRefused(f"the host {shown} could not be found; check the link for typos")
         return addresses
 
-    def _open(self, source: str, url: httpx.URL, headers: dict[str, str]) -> httpx.Response:
+    def _open(
+        self, source: str, url: httpx.URL, headers: dict[str, str], started: float
+    ) -> httpx.Response:
+        left = self.deadline - (time.monotonic() - started)
+        if left <= 0:
+            raise self._too_slow(source, url)
         request = self._client.build_request(
             "GET",
             url,
             headers={"User-Agent": self.user_agent, "Accept": "*/*", **headers},
-            timeout=httpx.Timeout(self.timeout),
+            timeout=httpx.Timeout(min(self.timeout, left)),
         )
         try:
             return self._client.send(request, stream=True, follow_redirects=False)
@@ -274,7 +288,9 @@ class UrlFetcher:
         except httpx.HTTPError as e:
             raise self._error(source, url, e) from e
 
-    def _read(self, source: str, url: httpx.URL, response: httpx.Response) -> FetchedPage:
+    def _read(
+        self, source: str, url: httpx.URL, response: httpx.Response, started: float
+    ) -> FetchedPage:
         status = response.status_code
         etag = response.headers.get("etag", "")
         last_modified = response.headers.get("last-modified", "")
@@ -292,13 +308,19 @@ class UrlFetcher:
             raise self._too_big(source)
         body = bytearray()
         try:
-            for chunk in response.iter_bytes(_CHUNK):
+            for chunk in response.iter_bytes():  # as it arrives, so the clock is checked
                 body += chunk
                 if len(body) > self.max_bytes:
                     logger.warning(
                         "%s: download stopped at the %d-byte cap", url.host, self.max_bytes
                     )
                     raise self._too_big(source)
+                elapsed = time.monotonic() - started
+                if elapsed > self.deadline or (
+                    elapsed > RATE_GRACE and len(body) < MIN_RATE * elapsed
+                ):
+                    logger.warning("%s: download stopped after %.0f s", url.host, elapsed)
+                    raise self._too_slow(source, url)
         except httpx.HTTPError as e:
             raise self._error(source, url, e) from e
         logger.info("fetched %s: HTTP %s, %d bytes", url.host, status, len(body))
@@ -312,6 +334,13 @@ class UrlFetcher:
             source,
             f"the page is larger than the {self.max_bytes:,}-byte download limit; "
             "raise MAX_DOWNLOAD_BYTES to allow it",
+        )
+
+    def _too_slow(self, source: str, url: httpx.URL) -> IngestError:
+        return IngestError(
+            source,
+            f"{url.host} sent the page too slowly (stopped after at most {self.deadline:g} s); "
+            "the site may be overloaded, try again later",
         )
 
     def _error(self, source: str, url: httpx.URL, error: httpx.HTTPError) -> IngestError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler
@@ -322,6 +323,35 @@ def test_slow_server_times_out(page_server, make_fetcher):
     assert str(caught.value) == (
         f"Could not ingest {url}: 127.0.0.1 timed out after 0.3 s; "
         "the site may be slow or down, try again later"
+    )
+
+
+def test_a_page_that_trickles_in_is_cut_off_at_the_deadline(page_server, make_fetcher):
+    """One byte every 50 ms never trips the per-read timeout; the whole-download deadline ends
+    it (the 1 s deadline here stands for FETCH_DEADLINE's 60 s)."""
+
+    def trickle(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html")
+        request.end_headers()
+        try:
+            while not page_server.stopping.wait(0.05):  # the server's pace, not a test wait
+                request.wfile.write(b"x")
+                request.wfile.flush()
+        except OSError:
+            pass  # the client hung up: what the test wants
+
+    url = page_server.add_handler("/trickle", trickle)
+    fetcher = make_fetcher(allowed_private=("127.0.0.1",), timeout=5, deadline=1)
+    started = time.monotonic()
+
+    with pytest.raises(IngestError) as caught:
+        fetcher.fetch(url)
+
+    assert time.monotonic() - started < 5  # well before the per-read timeout could act
+    assert str(caught.value) == (
+        f"Could not ingest {url}: 127.0.0.1 sent the page too slowly (stopped after at most "
+        "1 s); the site may be overloaded, try again later"
     )
 
 
