@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -130,6 +132,10 @@ def serve(path: Path, host: str, port: int) -> int:
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
     try:
         server = subprocess.Popen(command, env=env)
+        # Stopped by SIGTERM (a service manager, `kill`), pass it on: Python's default would end
+        # this process at once and leave the server running without the lock.
+        with contextlib.suppress(ValueError):  # not the main thread: its caller stops it
+            signal.signal(signal.SIGTERM, lambda *_: server.terminate())
         try:
             return server.wait()
         except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -163,6 +164,9 @@ def test_store_server_holds_the_data_directory_and_serves_it(tmp_path: Path) -> 
         )
     finally:
         stop(server)
+    # The Chroma server it started went with it (SIGTERM is passed on): the port is free.
+    with socket.create_server(("127.0.0.1", port)):
+        pass
     assert embedded.returncode == 1
     assert "served by a Chroma server" in embedded.stderr
     assert f"CHROMA_HOST=127.0.0.1 and CHROMA_PORT={port}" in embedded.stderr
