@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8080
     telegram_concurrency: int = 16
+    ingest_concurrency: int = 2
+    rate_limit_questions: int = 20
+    rate_limit_ingests: int = 5
     allowed_chat_ids: str = ""
     admin_user_ids: str = ""
     alert_interval: float = 30.0

@@ -37,6 +37,7 @@ from bot.telegram.chat_action import TYPING_INTERVAL
 from bot.telegram.context import DEPS_KEY, BotContext, BotDeps, deps_of
 from bot.telegram.handlers import add_handlers
 from bot.telegram.jobs import start_jobs
+from bot.telegram.rate_limits import RateLimit
 from bot.telegram.redaction import protect_token, redact
 from retrieval.errors import BriefbotError
 
@@ -122,12 +123,20 @@ def build_application(
     # many as updates handled at once, plus the jobs' (asyncio's default pool would silently
     # cap them at min(32, cpus + 4): 6 threads on 2 cores).
     workers = ThreadPoolExecutor(concurrency + JOB_THREADS, thread_name_prefix="briefbot")
+    # Ingests (chat, inbox, feeds) have their own few threads: six slow downloads used to take
+    # the threads questions needed.
+    ingesting = ThreadPoolExecutor(
+        max(1, settings.ingest_concurrency), thread_name_prefix="briefbot-ingest"
+    )
     app.bot_data[DEPS_KEY] = BotDeps(
         settings=settings,
         services=services,
         access=access,
         secrets=hidden,
         workers=workers,
+        ingest_workers=ingesting,
+        question_limit=RateLimit(settings.rate_limit_questions),
+        ingest_limit=RateLimit(settings.rate_limit_ingests),
         typing_interval=typing_interval,
     )
     add_handlers(app)
@@ -177,6 +186,7 @@ async def _post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
     deps = deps_of(app)
     deps.services.handle.claim("briefbot")
     deps.workers.shutdown(wait=False, cancel_futures=True)
+    deps.ingest_workers.shutdown(wait=False, cancel_futures=True)
 
 
 def run_bot(settings: Settings, services: Services) -> int:

@@ -1,5 +1,6 @@
-"""What every Telegram handler can reach: the app-wide services behind a typed context, and
-`off_loop` to run blocking work (questions, ingest, SQLite) in the bot's worker threads."""
+"""What every Telegram handler can reach: the app-wide services behind a typed context,
+`off_loop` to run blocking work (questions, SQLite) in the bot's worker threads, and
+`ingest_off_loop` for ingests, which have threads of their own."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.access import Access
 from bot.telegram.chat_action import TYPING_INTERVAL
+from bot.telegram.rate_limits import RateLimit
 
 DEPS_KEY = "briefbot"
 T = TypeVar("T")
@@ -31,6 +33,9 @@ class BotDeps:
     access: Access
     secrets: tuple[str, ...]  # the token and webhook secret, redacted from reports
     workers: ThreadPoolExecutor  # blocking work; sized by TELEGRAM_CONCURRENCY
+    ingest_workers: ThreadPoolExecutor  # ingests only (INGEST_CONCURRENCY): never all threads
+    question_limit: RateLimit
+    ingest_limit: RateLimit
     typing_interval: float = TYPING_INTERVAL
 
 
@@ -54,3 +59,10 @@ async def off_loop(context: BotContext, work: Callable[..., T], *args: Any) -> T
     """Run blocking work in the bot's worker threads; the event loop goes on meanwhile."""
     call = partial(contextvars.copy_context().run, work, *args)
     return await asyncio.get_running_loop().run_in_executor(context.deps.workers, call)
+
+
+async def ingest_off_loop(context: BotContext, work: Callable[..., T], *args: Any) -> T:
+    """Run an ingest (downloads, extraction, embedding) in the ingest threads: slow pages and
+    big files wait for one another there, while questions keep the other threads."""
+    call = partial(contextvars.copy_context().run, work, *args)
+    return await asyncio.get_running_loop().run_in_executor(context.deps.ingest_workers, call)

@@ -21,7 +21,7 @@ from telegram.ext import Application
 from bot.inbox import process_inbox
 from bot.telegram import messages
 from bot.telegram.alerting import TelegramAlerts
-from bot.telegram.context import BotContext, deps_of, off_loop
+from bot.telegram.context import BotContext, deps_of, ingest_off_loop
 from ingest.pipeline import IngestResult
 from retrieval.errors import StoreError
 
@@ -54,7 +54,7 @@ async def inbox_job(context: BotContext) -> None:
     """Ingest what `briefbot ingest` handed over while this bot holds the data directory."""
     deps = context.deps
     try:
-        results = await off_loop(
+        results = await ingest_off_loop(
             context, process_inbox, deps.settings.data_dir, deps.services.ingester
         )
     except StoreError as e:  # the job stays in the inbox for the next check
@@ -70,7 +70,7 @@ async def feeds_job(context: BotContext) -> None:
     async with context.application.bot_data[LOCK_KEY]:
         try:
             poll = deps.services.poller.poll_due
-            outcomes = await off_loop(context, poll, deps.settings.feed_interval)
+            outcomes = await ingest_off_loop(context, poll, deps.settings.feed_interval)
         except StoreError as e:  # the items stay unseen and are read at the next poll
             log.warning("feed poll stopped: %s", e)
             return

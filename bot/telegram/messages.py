@@ -156,6 +156,22 @@ def not_a_link(arguments: Sequence[str]) -> str:
     )
 
 
+def too_many_questions(per_minute: int) -> str:
+    """The reply to a user past RATE_LIMIT_QUESTIONS."""
+    return (
+        f"You are asking faster than I can answer (at most {per_minute} questions a minute). "
+        "Please wait a moment."
+    )
+
+
+def too_many_ingests(per_minute: int) -> str:
+    """The reply to a user past RATE_LIMIT_INGESTS."""
+    return (
+        f"That is more than I read at once (at most {per_minute} ingests a minute). "
+        "Please wait a moment and send it again."
+    )
+
+
 def reading(name: str | None = None) -> str:
     """The message shown at once while a source is read."""
     return f"Reading {_e(_short(name, 100))}…" if name else READING

@@ -63,6 +63,9 @@ async def cmd_ask(update: Update, context: BotContext) -> None:
 async def answer_question(message: Message, context: BotContext, text: str) -> None:
     """Ask (with the chat's follow-up context), show typing meanwhile, reply with the answer."""
     deps, chat_id = context.deps, message.chat_id
+    if not deps.question_limit.allow(message.from_user.id if message.from_user else None):
+        await message.reply_html(messages.too_many_questions(deps.question_limit.per_minute))
+        return
     state = deps.services.state
     previous = await off_loop(context, last_question, state, chat_id)
     asked = contextualise(text, previous, now=time.time())
@@ -90,6 +93,9 @@ async def on_more(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and query.message is not None
     deps = context.deps
+    if not deps.question_limit.allow(query.from_user.id):
+        await query.answer(messages.too_many_questions(deps.question_limit.per_minute))
+        return
     state = deps.services.state
     asked = await off_loop(context, question, state, query.data.removeprefix(MORE_PREFIX))
     if asked is None:

@@ -13,7 +13,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.telegram import messages
-from bot.telegram.context import BotContext, off_loop
+from bot.telegram.context import BotContext, ingest_off_loop
 from bot.telegram.handlers.permissions import require_admin
 from bot.telegram.redaction import redact
 from bot.telegram.render import split_html_messages
@@ -35,7 +35,7 @@ async def cmd_ingest(update: Update, context: BotContext) -> None:
     """/ingest URL…, or /ingest as a reply to an article's text or file (admins)."""
     message = update.effective_message
     assert message is not None
-    if not await require_admin(update, context):
+    if not await require_admin(update, context) or not await within_ingest_limit(update, context):
         return
     links, replied = context.args or [], message.reply_to_message
     if links:
@@ -48,6 +48,17 @@ async def cmd_ingest(update: Update, context: BotContext) -> None:
         await report_on(await message.reply_html(messages.READING), work, context)
     else:
         await message.reply_html(messages.USAGE_INGEST)
+
+
+async def within_ingest_limit(update: Update, context: BotContext) -> bool:
+    """Count an ingest of this user; if over RATE_LIMIT_INGESTS a minute, say so and refuse."""
+    user = update.effective_user
+    if context.deps.ingest_limit.allow(user.id if user else None):
+        return True
+    message = update.effective_message
+    assert message is not None
+    await message.reply_html(messages.too_many_ingests(context.deps.ingest_limit.per_minute))
+    return False
 
 
 async def ingest_from_links(message: Message, links: list[str], context: BotContext) -> None:
@@ -70,7 +81,7 @@ async def on_document(update: Update, context: BotContext) -> None:
         command = caption.split()[0].split("@")[0] if caption else ""
         if command != "/ingest" and f"@{context.bot.username}".lower() not in caption:
             return
-    if await require_admin(update, context):
+    if await require_admin(update, context) and await within_ingest_limit(update, context):
         await ingest_document(message, message.document, context)
 
 
@@ -99,13 +110,22 @@ async def report_on(
     work: Callable[[], IngestResult | list[IngestResult]],
     context: BotContext,
 ) -> None:
-    """Run ingest work off the event loop, then edit the "Reading…" message into its report."""
-    try:
-        done = await off_loop(context, work)
-    except Exception:
-        await status.edit_text(messages.INGEST_CRASHED)
-        raise  # the error handler logs it and tells the admin
-    await show_ingest_results(status, done if isinstance(done, list) else [done])
+    """Start ingest work in the ingest threads; the "Reading…" message becomes its report.
+
+    The work runs as an application task, so the handler returns at once: a slow download
+    holds an ingest thread, not one of the TELEGRAM_CONCURRENCY slots questions are handled
+    in. The application awaits such tasks when it stops.
+    """
+
+    async def run() -> None:
+        try:
+            done = await ingest_off_loop(context, work)
+        except Exception:
+            await status.edit_text(messages.INGEST_CRASHED)
+            raise  # the error handler logs it and tells the admin
+        await show_ingest_results(status, done if isinstance(done, list) else [done])
+
+    context.application.create_task(run())
 
 
 async def show_ingest_results(status: Message, results: list[IngestResult]) -> None:

@@ -14,6 +14,7 @@ import pytest
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram import messages
+from bot.telegram.rate_limits import RateLimit
 from bot.telegram.render import TELEGRAM_LIMIT
 from ingest.loaders import load_text
 from tests.bot.telegram.botapi import BotAPIEmulator, Call
@@ -430,3 +431,27 @@ async def test_questions_do_not_block_each_other(
         release.set()
         await botapi.wait_sent_async("sendMessage", chat_id=USER, timeout=30)
     assert "lasted for an hour" in fast.result["text"]
+
+
+async def test_a_user_past_the_question_limit_is_told_to_wait_and_others_are_not(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling(rate_limit_questions=2):
+        await briefbot.say(USER, "What did Russia propose?")
+        await briefbot.say(USER, "Who led the talks?", count=2)
+        [*_, refused] = await briefbot.say(USER, "And Ukraine?", count=3)
+        [other] = await briefbot.say(USER + 1, "What did Russia propose?")
+    assert refused.result["text"] == messages.too_many_questions(2)
+    assert other.result["text"].startswith("[1] ")
+
+
+def test_the_question_window_slides() -> None:
+    now = [0.0]
+    limit = RateLimit(2, clock=lambda: now[0])
+    assert limit.allow(7) and limit.allow(7) and not limit.allow(7)
+    assert limit.allow(8)  # per user
+    now[0] = 59.9
+    assert not limit.allow(7)
+    now[0] = 60.1  # the first two left the window
+    assert limit.allow(7) and limit.allow(7) and not limit.allow(7)
+    assert RateLimit(0).allow(7) and RateLimit(5).allow(None)  # off; no user to count

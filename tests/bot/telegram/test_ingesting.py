@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+from http.server import BaseHTTPRequestHandler
 
 from pytest import MonkeyPatch
 from reportlab.lib.pagesizes import A4
@@ -202,6 +204,51 @@ async def test_a_crash_while_ingesting_still_ends_the_reading_message(
     monkeypatch.setattr(services.ingester, "ingest", crash)
     upload = botapi.add_file("f-1", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
     async with briefbot.polling():
-        [status, apology] = await briefbot.say(USER, document=upload, count=2)
+        [status] = await briefbot.say(USER, document=upload)
+        await botapi.wait_sent_async("editMessageText", chat_id=USER, timeout=30)
+    # The "Reading…" message says it (once: no second apology), and the log has the failure.
     assert edited(botapi, USER, status) == messages.INGEST_CRASHED
-    assert apology.result["text"] == messages.SOMETHING_WENT_WRONG
+    assert [c.result["text"] for c in botapi.sent("sendMessage", chat_id=USER)] == [
+        messages.reading("frost.txt")
+    ]
+
+
+async def test_downloads_that_hang_leave_the_bot_answering_questions(
+    botapi: BotAPIEmulator, briefbot: Briefbot, page_server: PageServer
+) -> None:
+    """More hanging /ingests than update slots and threads: a question is still answered."""
+    release = threading.Event()
+
+    def hang(request: BaseHTTPRequestHandler) -> None:
+        release.wait(60)  # the server hangs until the test has its answer
+
+    url = page_server.add_handler("/hangs", hang)
+    hanging = 5
+    try:
+        async with briefbot.polling(
+            telegram_concurrency=2, ingest_concurrency=1, rate_limit_ingests=0
+        ):
+            for n in range(hanging):
+                await briefbot.say(ADMIN, f"/ingest {url}?n={n}")
+            [answer] = await briefbot.say(USER, "What did Russia propose?")
+            assert answer.result["text"].startswith("[1] ")
+            assert not botapi.sent("editMessageText", chat_id=ADMIN)  # still downloading
+            release.set()
+            await botapi.wait_sent_async(
+                "editMessageText", chat_id=ADMIN, count=hanging, timeout=60
+            )
+    finally:
+        release.set()
+    reports = [c.result["text"] for c in botapi.sent("editMessageText", chat_id=ADMIN)]
+    assert len(reports) == hanging and all(r.startswith("❌") for r in reports)
+
+
+async def test_a_user_past_the_ingest_limit_is_told_to_wait(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    upload = botapi.add_file("f-2", NOTE.encode(), file_name="frost.txt", mime_type="text/plain")
+    async with briefbot.polling(rate_limit_ingests=1):
+        await briefbot.say(USER, document=upload)
+        await botapi.wait_sent_async("editMessageText", chat_id=USER, timeout=30)
+        [_, refused] = await briefbot.say(USER, document=upload, count=2)
+    assert refused.result["text"] == messages.too_many_ingests(1)
