@@ -14,7 +14,7 @@ from ingest.errors import IngestError
 from ingest.extract import extract_article, extract_pdf_text, normalise_text, title_from_sentence
 from ingest.fetch import UrlFetcher
 from ingest.identity import briefing_id_for, normalise_url
-from ingest.links import looks_like_http
+from ingest.links import is_http_url, looks_like_http
 from retrieval.types import Briefing
 
 logger = logging.getLogger(__name__)
@@ -114,9 +114,23 @@ def load_pdf(data: bytes, source: str, *, url: str | None = None) -> Briefing:
 
 
 def decode_text(data: bytes, source: str, charset: str | None = None) -> str:
-    """Decode text bytes: the given charset, else UTF-8 (BOM allowed), else Windows-1252."""
+    """Decode text bytes: the given charset, else UTF-8 (BOM allowed), else Windows-1252.
+
+    UTF-8 text with a few bad bytes stays UTF-8, the bad bytes shown as U+FFFD: read as
+    Windows-1252 its every accented letter would turn into two wrong ones, and be quoted so.
+    """
     if b"\x00" in data:
         raise IngestError(source, "this looks like a binary file, not text; send a text file")
+    if charset is None:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            mended = data.decode("utf-8-sig", errors="replace")
+            bad = mended.count("\ufffd")
+            good = sum(1 for c in mended if ord(c) > 127 and c != "\ufffd")
+            if good >= bad:  # mostly UTF-8: Windows-1252 bytes rarely form UTF-8 sequences
+                logger.warning("%s: %d bytes that are not UTF-8 were replaced", source, bad)
+                return mended
     for encoding in (charset, "utf-8-sig", "cp1252"):
         if not encoding:
             continue
@@ -174,15 +188,23 @@ def _jsonl_briefing(line: str, number: int, source: str) -> Briefing:
     for key in ("id", "text"):
         if not isinstance(row.get(key), str) or not row[key].strip():
             raise IngestError(source, f"line {number} has no {key!r} string")
+    for key in ("title", "date", "url"):
+        if row.get(key) is not None and not isinstance(row[key], str):
+            kind = type(row[key]).__name__
+            raise IngestError(source, f"line {number}: {key!r} must be a string, not {kind}")
     url = row.get("url") or None
+    if url is not None and not is_http_url(url):
+        raise IngestError(
+            source, f"line {number}: url {url[:200]!r} is not an http(s) link with a host"
+        )
     published = _to_date(row["date"], source, f"line {number}: date") if row.get("date") else None
     # The text is kept verbatim: eval sets locate their answers by character offset.
     return Briefing(
         id=row["id"],
-        title=str(row.get("title") or "").strip() or title_from_sentence(row["text"]),
+        title=(row.get("title") or "").strip() or title_from_sentence(row["text"]),
         text=row["text"],
         source=source,
-        url=normalise_url(url) if isinstance(url, str) else None,
+        url=normalise_url(url) if url else None,
         published=published,
     )
 

@@ -188,6 +188,10 @@ class Ingester:
         except BriefbotError as e:
             yield IngestResult(source, "failed", error=str(e))
             return
+        except Exception as e:  # a bug must not stop the command's other sources
+            log.error("unexpected failure reading %s", source, exc_info=e)
+            yield IngestResult(source, "failed", error=f"unexpected error ({type(e).__name__})")
+            return
         yield from self.ingest_many(briefings)
 
     def _ingest_quietly(self, briefing: Briefing) -> IngestResult:

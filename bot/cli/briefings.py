@@ -85,7 +85,13 @@ def hand_to_bot(run: Invocation) -> int:
 
 
 def cmd_ask(run: Invocation) -> int:
-    """Answer one question."""
+    """Answer one question (an empty one is a usage error, exit code 2)."""
+    if not run.args.question.strip():
+        print(
+            'usage: briefbot ask QUESTION, e.g. briefbot ask "What did Russia propose?"',
+            file=sys.stderr,
+        )
+        return 2
     answer = run.services().ask(Question(text=run.args.question, as_of=run.args.as_of))
     if run.args.json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -201,6 +202,18 @@ def test_unsupported_extension_says_what_is_supported(tmp_path):
     )
 
 
+def test_utf8_with_one_bad_byte_stays_utf8():
+    text = "Zürich talks\n\nDelegates met in Zürich and Genève on the 3rd; the café was shut."
+    data = text.encode("utf-8").replace(b"3rd", b"3\xffrd")
+
+    briefing = load_bytes(data, "notes.txt", "notes.txt")
+
+    assert briefing.title == "Zürich talks"
+    assert briefing.text == (
+        "Delegates met in Zürich and Genève on the 3\ufffdrd; the café was shut."
+    )
+
+
 def test_upload_falls_back_to_windows_1252():
     briefing = load_bytes(
         "Caf\u00e9 talks\n\nThe caf\u00e9 hosted \u201ctalks\u201d.".encode("cp1252"),
@@ -326,6 +339,23 @@ def test_jsonl_line_without_text_or_with_a_repeated_id_is_named(tmp_path):
         load_jsonl(no_text)
     with pytest.raises(IngestError, match="line 2 repeats the id 'a'"):
         load_jsonl(repeated)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"id": "a", "text": "x", "date": 20250603}, "line 1: 'date' must be a string, not int"),
+        ({"id": "a", "text": "x", "title": ["t"]}, "line 1: 'title' must be a string, not list"),
+        ({"id": "a", "text": "x", "url": "not a url"}, "line 1: url 'not a url' is not an http"),
+        ({"id": "a", "text": "x", "url": "javascript:alert(1)"}, "is not an http"),
+        ({"id": "a", "text": "x", "url": "tg://resolve?domain=x"}, "is not an http"),
+    ],
+)
+def test_jsonl_fields_of_the_wrong_kind_are_that_line_s_clear_failure(tmp_path, row, message):
+    path = write(tmp_path, "c.jsonl", json.dumps(row) + "\n")
+
+    with pytest.raises(IngestError, match=re.escape(message)):
+        load_jsonl(path)
 
 
 # --- sources ----------------------------------------------------------------------------

@@ -53,6 +53,23 @@ def test_a_failure_is_one_line_when_the_output_is_not_a_terminal(cli, capsys) ->
     assert name in line and "no such file" in line
 
 
+def test_a_bad_jsonl_line_fails_its_file_and_the_next_source_goes_in(
+    cli, capsys, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "Some words here.", "date": 20250603}\n')
+    assert cli(["ingest", str(bad), str(SAMPLE)]) == 1
+    out = capsys.readouterr().out
+    assert "line 1: 'date' must be a string, not int" in out
+    assert "1 added, 0 updated, 0 unchanged, 1 failed" in out
+    assert "unexpected" not in out
+
+
+def test_an_empty_question_is_a_usage_error(cli, capsys) -> None:
+    assert cli(["ask", "  "]) == 2
+    assert "usage: briefbot ask QUESTION" in capsys.readouterr().err
+
+
 def test_ask_json_has_the_documented_fields(cli, capsys) -> None:
     cli(["ingest", str(SAMPLE)])
     capsys.readouterr()
