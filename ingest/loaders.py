@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import stat
 import sys
 from datetime import date
 from pathlib import Path
@@ -209,8 +211,45 @@ def _jsonl_briefing(line: str, number: int, source: str) -> Briefing:
     )
 
 
-def load_file(path: str | Path) -> list[Briefing]:
-    """Load a file by its extension; a list because a .jsonl file holds many briefings."""
+DEFAULT_MAX_BYTES = 10_000_000  # as MAX_DOWNLOAD_BYTES
+
+
+def read_capped(file: Path, source: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most max_bytes; IngestError for anything else.
+
+    Opened without blocking and checked on the open file: a FIFO would wait for a writer for
+    ever, and a `.txt` link to /dev/zero would never end. At most max_bytes + 1 bytes are read.
+    """
+    try:
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError as e:
+        raise IngestError(source, "no such file; check the path") from e
+    except OSError as e:
+        raise IngestError(source, f"the file could not be read ({e.strerror or e})") from e
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if stat.S_ISDIR(mode):
+            raise IngestError(source, "it is a directory; pass the files in it")
+        if not stat.S_ISREG(mode):
+            raise IngestError(source, "it is not a regular file (a device, pipe or socket)")
+        try:
+            data = f.read(max_bytes + 1)
+        except OSError as e:
+            raise IngestError(source, f"the file could not be read ({e.strerror or e})") from e
+    if len(data) > max_bytes:
+        raise IngestError(
+            source,
+            f"the file is larger than the {max_bytes:,}-byte limit; "
+            "raise MAX_DOWNLOAD_BYTES to allow it",
+        )
+    return data
+
+
+def load_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Briefing]:
+    """Load a file by its extension; a list because a .jsonl file holds many briefings.
+
+    Only regular files; a text, HTML or PDF file of at most max_bytes (a .jsonl file is a
+    batch of briefings and has no cap)."""
     source, file = str(path), Path(path)
     if not file.exists():
         raise IngestError(source, "no such file; check the path")
@@ -218,6 +257,8 @@ def load_file(path: str | Path) -> list[Briefing]:
         raise IngestError(source, "it is a directory; pass the files in it")
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
+        if not file.is_file():
+            raise IngestError(source, "it is not a regular file (a device, pipe or socket)")
         return load_jsonl(file)
     if suffix not in UPLOAD_SUFFIXES:
         raise IngestError(
@@ -225,11 +266,7 @@ def load_file(path: str | Path) -> list[Briefing]:
             f"unsupported file type {suffix or '(no extension)'}; "
             "use .txt, .md, .html, .pdf or .jsonl",
         )
-    try:
-        data = file.read_bytes()
-    except OSError as e:
-        raise IngestError(source, f"the file could not be read ({e.strerror or e})") from e
-    return [load_bytes(data, file.name, source)]
+    return [load_bytes(read_capped(file, source, max_bytes), file.name, source)]
 
 
 def load_url(url: str, fetcher: UrlFetcher) -> Briefing:
@@ -270,10 +307,17 @@ def expand_sources(args: list[str]) -> list[str]:
 def load_source(source: str, *, fetcher: UrlFetcher, stdin: TextIO | None = None) -> list[Briefing]:
     """Load one source: "-" for stdin, an http(s) link, or a file path."""
     if source == "-":
-        return [load_text((stdin or sys.stdin).read(), "stdin")]
+        text = (stdin or sys.stdin).read(fetcher.max_bytes + 1)
+        if len(text) > fetcher.max_bytes:
+            raise IngestError(
+                "stdin",
+                f"the text is longer than the {fetcher.max_bytes:,}-character limit; "
+                "raise MAX_DOWNLOAD_BYTES to allow it",
+            )
+        return [load_text(text, "stdin")]
     if looks_like_http(source):
         return [load_url(source, fetcher)]
     if _URL_SCHEME.match(source) and not Path(source).exists():
         scheme = source.split(":", 1)[0]
         raise IngestError(source, f"only http and https links are supported, not {scheme}:")
-    return load_file(source)
+    return load_file(source, fetcher.max_bytes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from dataclasses import replace
 from datetime import date
@@ -433,3 +434,44 @@ def test_content_version_changes_with_title_text_or_date():
         briefing
     )
     assert content_version(replace(briefing, text="Other text.")) != content_version(briefing)
+
+
+# --- files that are not what they seem --------------------------------------------------
+
+
+def test_a_txt_link_to_a_device_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "zero.txt"
+    link.symlink_to("/dev/zero")
+
+    with pytest.raises(IngestError, match="not a regular file"):
+        load_file(link)
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    other = tmp_path / "pipe.jsonl"
+    os.mkfifo(other)
+
+    with pytest.raises(IngestError, match="not a regular file"):
+        load_file(fifo)
+    with pytest.raises(IngestError, match="not a regular file"):
+        load_file(other)
+
+
+def test_a_file_over_the_byte_cap_is_refused(tmp_path):
+    big = write(tmp_path, "big.txt", "Talks went on. " * 1000)
+
+    with pytest.raises(IngestError, match="larger than the 1,000-byte limit"):
+        load_file(big, max_bytes=1000)
+    assert load_file(big, max_bytes=20_000)[0].text.startswith("Talks went on.")
+
+
+def test_stdin_over_the_cap_is_refused():
+    fetcher = UrlFetcher(max_bytes=100)
+    try:
+        with pytest.raises(IngestError, match="longer than the 100-character limit"):
+            load_source("-", fetcher=fetcher, stdin=io.StringIO("Words. " * 100))
+        assert load_source("-", fetcher=fetcher, stdin=io.StringIO("Short talks."))[0].text
+    finally:
+        fetcher.close()
