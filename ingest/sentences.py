@@ -6,7 +6,12 @@ import re
 from functools import lru_cache
 
 MAX_SENTENCE_CHARS = 600
+# pysbd's time grows faster than the length of what it is given (a 40 KB line without full
+# stops: 7 s; 200 KB: minutes), so longer lines are cut first, after a sentence's end if one
+# is near, else at white space.
+MAX_SEGMENT_CHARS = 4_000
 _LINE = re.compile(r"[^\n]+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
 
 
 @lru_cache(maxsize=1)
@@ -25,19 +30,37 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
-        cursor = line.start()
-        for piece in _segmenter().segment(line.group()):
-            piece = piece.strip()
-            if not piece:
-                continue
-            start = text.find(piece, cursor, line.end())
-            if start < 0:  # pysbd altered the text; fall back to the rest of the line
-                start, piece = cursor, text[cursor : line.end()].strip()
-                start = text.find(piece, cursor, line.end())
-            end = start + len(piece)
-            spans.extend(_cap(text, start, end))
-            cursor = end
+        for first, last in _segments(text, line.start(), line.end()):
+            cursor = first
+            for piece in _segmenter().segment(text[first:last]):
+                piece = piece.strip()
+                if not piece:
+                    continue
+                start = text.find(piece, cursor, last)
+                if start < 0:  # pysbd altered the text; fall back to the rest of the segment
+                    start, piece = cursor, text[cursor:last].strip()
+                    start = text.find(piece, cursor, last)
+                end = start + len(piece)
+                spans.extend(_cap(text, start, end))
+                cursor = end
     return [s for s in spans if _has_words(text[s[0] : s[1]])]
+
+
+def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) pieces of a line, each at most MAX_SEGMENT_CHARS."""
+    pieces = []
+    while end - start > MAX_SEGMENT_CHARS:
+        limit = start + MAX_SEGMENT_CHARS
+        ends = [
+            m.end() for m in _SENTENCE_END.finditer(text, limit - MAX_SEGMENT_CHARS // 4, limit)
+        ]
+        cut = ends[-1] if ends else text.rfind(" ", start + 1, limit)
+        if cut <= start:
+            cut = limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _cap(text: str, start: int, end: int) -> list[tuple[int, int]]:

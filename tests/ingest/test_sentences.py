@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import sentences
 from ingest.chunking import build_chunks
 from ingest.loaders import load_file
 from ingest.pipeline import sentences_of
@@ -82,3 +86,35 @@ def test_a_windows_count_is_its_parts_added_up(embeddings) -> None:
     counts = embeddings.token_counts(parts)
     joined = f"{parts[0]}\n{parts[1]} {parts[2]}"
     assert embeddings.count_tokens(joined) == sum(counts) + 2
+
+
+def test_long_lines_reach_the_splitter_in_bounded_pieces(monkeypatch) -> None:
+    """pysbd is super-linear on long lines: it never gets more than MAX_SEGMENT_CHARS."""
+    real = sentences._segmenter()
+    seen: list[int] = []
+
+    class Spy:
+        def segment(self, text: str) -> list[str]:
+            seen.append(len(text))
+            return list(real.segment(text))
+
+    monkeypatch.setattr(sentences, "_segmenter", lambda: Spy())
+    unpunctuated = "word " * 40_000  # 200 KB on one line
+    punctuated = "The talks resumed on Monday in Istanbul. " * 2_000
+    spans = split_sentences(unpunctuated + "\n" + punctuated)
+
+    assert max(seen) <= sentences.MAX_SEGMENT_CHARS
+    text = unpunctuated + "\n" + punctuated
+    pieces = [text[a:b] for a, b in spans]
+    assert all(len(p) <= sentences.MAX_SENTENCE_CHARS for p in pieces)
+    # Cuts fall after a sentence's end where there is one: every sentence stays whole.
+    assert pieces[-2_000:] == ["The talks resumed on Monday in Istanbul."] * 2_000
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .?!\n\"'"), max_size=12_000))
+def test_sentences_are_in_order_within_the_text_and_never_overlap(text: str) -> None:
+    spans = split_sentences(text)
+    assert all(0 <= a < b <= len(text) for a, b in spans)
+    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+    assert all(text[a:b] == text[a:b].strip() for a, b in spans)
