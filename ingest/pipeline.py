@@ -170,29 +170,42 @@ class Ingester:
         stdin: TextIO | None = None,
         progress: Callable[[IngestResult], None] | None = None,
     ) -> list[IngestResult]:
-        """Ingest each file, directory, URL or '-' (stdin); a failure never stops the rest."""
+        """Ingest each file, directory, URL or '-' (stdin); a failure never stops the rest.
+
+        The briefings of all sources share batches (a directory of a thousand small files is
+        stored in a few dozen writes, not a thousand); results come in the sources' order.
+        """
         results: list[IngestResult] = []
-        for source in expand_sources(list(sources)):
-            for result in self._ingest_source(source, fetcher, stdin):
+        pending: list[Briefing | IngestResult] = []  # loaded briefings and failed sources
+
+        def flush() -> None:
+            stored = iter(self.ingest_many([e for e in pending if isinstance(e, Briefing)]))
+            for entry in pending:
+                result = entry if isinstance(entry, IngestResult) else next(stored)
                 results.append(result)
                 if progress is not None:
                     progress(result)
+            pending.clear()
+
+        for source in expand_sources(list(sources)):
+            pending.extend(self._load_source(source, fetcher, stdin))
+            if sum(isinstance(e, Briefing) for e in pending) >= BATCH_SIZE:
+                flush()
+        flush()
         return results
 
-    def _ingest_source(
-        self, source: str, fetcher: UrlFetcher, stdin: TextIO | None
-    ) -> Iterator[IngestResult]:
-        """Results of one source as each briefing is stored (a .jsonl yields many)."""
+    @staticmethod
+    def _load_source(
+        source: str, fetcher: UrlFetcher, stdin: TextIO | None
+    ) -> list[Briefing | IngestResult]:
+        """The briefings of one source (a .jsonl holds many), or its failure."""
         try:
-            briefings = load_source(source, fetcher=fetcher, stdin=stdin)
+            return list(load_source(source, fetcher=fetcher, stdin=stdin))
         except BriefbotError as e:
-            yield IngestResult(source, "failed", error=str(e))
-            return
+            return [IngestResult(source, "failed", error=str(e))]
         except Exception as e:  # a bug must not stop the command's other sources
             log.error("unexpected failure reading %s", source, exc_info=e)
-            yield IngestResult(source, "failed", error=f"unexpected error ({type(e).__name__})")
-            return
-        yield from self.ingest_many(briefings)
+            return [IngestResult(source, "failed", error=f"unexpected error ({type(e).__name__})")]
 
     def _ingest_quietly(self, briefing: Briefing) -> IngestResult:
         try:

@@ -107,3 +107,29 @@ def test_a_batch_holds_each_briefing_once(ingester: Ingester, store: BriefingSto
     with pytest.raises(ValueError):
         store.write_many([rows, rows])
     assert store.records() == []
+
+
+def test_a_directory_of_small_files_shares_batches(
+    ingester: Ingester, store: BriefingStore, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.fetch import UrlFetcher
+
+    for n in range(1, 71):
+        (tmp_path / f"note-{n:03}.txt").write_text(
+            f"Note {n}\n\nThe harbour board met {n} times this spring.", encoding="utf-8"
+        )
+    (tmp_path / "note-035b.txt").write_bytes(b"\x00binary")  # one bad file in the middle
+    writes: list[int] = []
+    real = store.write_many
+
+    def counted(batch):  # type: ignore[no-untyped-def]
+        writes.append(len(batch))
+        return real(batch)
+
+    monkeypatch.setattr(store, "write_many", counted)
+    with UrlFetcher() as fetcher:
+        results = ingester.ingest_sources([str(tmp_path)], fetcher)
+    assert [r.status for r in results].count("added") == 70
+    [failed] = [r for r in results if r.status == "failed"]
+    assert failed.source.endswith("note-035b.txt") and "binary" in failed.error
+    assert writes == [32, 32, 6]
