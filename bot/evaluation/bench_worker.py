@@ -22,6 +22,7 @@ from typing import Any
 
 BASELINE_COLLECTION = "baseline"
 BASELINE_K = 4
+BASELINE_BATCH = 5_000
 
 
 def _settings(data: Path, model: str) -> Any:
@@ -58,6 +59,12 @@ def _baseline_documents(briefings: list[Any]) -> list[Any]:
     )
 
 
+def _add_in_batches(store: Any, documents: list[Any]) -> None:
+    """Chroma refuses more than its max batch size (5,461 here) in one call."""
+    for start in range(0, len(documents), BASELINE_BATCH):
+        store.add_documents(documents[start : start + BASELINE_BATCH])
+
+
 def build(system: str, args: dict[str, Any]) -> dict[str, Any]:
     """Store the corpus; seconds and what was stored."""
     data, model = Path(args["data"]), args["model"]
@@ -74,7 +81,7 @@ def build(system: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"seconds": time.perf_counter() - started, "sentences": stored}
     store = _baseline_store(data, model)
     documents = _baseline_documents(briefings)
-    store.add_documents(documents)
+    _add_in_batches(store, documents)
     return {"seconds": time.perf_counter() - started, "chunks": len(documents)}
 
 
@@ -141,7 +148,7 @@ def ingest(system: str, args: dict[str, Any]) -> dict[str, Any]:
     store.embeddings.embed_query("warm up")  # type: ignore[union-attr]
     started = time.perf_counter()
     documents = _baseline_documents(briefings)
-    store.add_documents(documents)
+    _add_in_batches(store, documents)
     return {"seconds": time.perf_counter() - started, "chunks": len(documents)}
 
 
