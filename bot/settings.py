@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     ingest_concurrency: int = 2
     rate_limit_questions: int = 20
     rate_limit_ingests: int = 5
+    question_retention_days: float = 30.0
     allowed_chat_ids: str = ""
     admin_user_ids: str = ""
     alert_interval: float = 30.0

@@ -60,9 +60,19 @@ class FetchedPage:
         return charset if isinstance(charset, str) else None
 
 
+_SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
 def _is_public(address: _Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address inside IPv6 is judged as that IPv4 address: mapped (::ffff:a.b.c.d),
+        # 6to4 (2002:aabb:ccdd::, which a 6to4 relay delivers to a.b.c.d) and Teredo.
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address in _SIX_TO_FOUR and address.sixtofour is not None:
+            address = address.sixtofour
+        elif address.teredo is not None:
+            return False
     return not (
         address.is_private
         or address.is_loopback

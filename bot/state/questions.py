@@ -13,6 +13,8 @@ from typing import Any
 from bot.state.database import BotState
 
 KEEP_QUESTIONS = 10_000  # older questions are pruned; their buttons then say "ask again"
+KEEP_DAYS = 30.0  # QUESTION_RETENTION_DAYS: no question text is kept longer
+DAY = 86_400.0
 _COLUMNS = "id, chat_id, text, asked, root, asked_at, shown"
 
 
@@ -50,8 +52,10 @@ def remember(
     *,
     now: float | None = None,
     keep: int = KEEP_QUESTIONS,
+    keep_days: float = KEEP_DAYS,
 ) -> AskedQuestion:
-    """Record a question with the citations shown (again: the same id is refreshed); prune."""
+    """Record a question with the citations shown (again: the same id is refreshed); prune
+    to the newest `keep` questions of at most `keep_days` days."""
     question = AskedQuestion(
         id=question_id(chat_id, asked),
         chat_id=chat_id,
@@ -66,12 +70,28 @@ def remember(
             f"INSERT OR REPLACE INTO questions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (question.id, chat_id, text, asked, root, question.asked_at, "\n".join(shown)),
         )
-        db.execute(
-            "DELETE FROM questions WHERE id NOT IN "
-            "(SELECT id FROM questions ORDER BY asked_at DESC LIMIT ?)",
-            (keep,),
-        )
+        _prune(db, keep, question.asked_at - keep_days * DAY)
     return question
+
+
+def forget_old_questions(
+    state: BotState, keep_days: float = KEEP_DAYS, *, now: float | None = None
+) -> int:
+    """Delete questions older than keep_days (at start-up: no question may be kept longer
+    because none was asked since); how many went."""
+    cutoff = (time.time() if now is None else now) - keep_days * DAY
+    with state.transaction() as db:
+        return _prune(db, KEEP_QUESTIONS, cutoff)
+
+
+def _prune(db: Any, keep: int, cutoff: float) -> int:
+    gone = db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)).rowcount
+    gone += db.execute(
+        "DELETE FROM questions WHERE id NOT IN "
+        "(SELECT id FROM questions ORDER BY asked_at DESC LIMIT ?)",
+        (keep,),
+    ).rowcount
+    return int(gone)
 
 
 def mark_shown(state: BotState, qid: str, shown: Sequence[str]) -> None:

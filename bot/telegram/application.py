@@ -9,6 +9,7 @@ Long polling by default; with TELEGRAM_WEBHOOK_URL, python-telegram-bot's own we
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -31,6 +32,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.services import BOT_ROLE, Services
 from bot.settings import Settings
+from bot.state.questions import forget_old_questions
 from bot.telegram import messages
 from bot.telegram.access import Access
 from bot.telegram.chat_action import TYPING_INTERVAL
@@ -172,6 +174,10 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     deps = deps_of(app)
     # From now on `briefbot ingest` hands briefings to this bot instead of failing on the lock.
     deps.services.handle.claim(BOT_ROLE)
+    days = deps.settings.question_retention_days
+    gone = await asyncio.to_thread(forget_old_questions, deps.services.state, days)
+    if gone:
+        log.info("forgot %d questions older than %g days", gone, days)
     for scope, commands in command_menus(deps.access):
         try:
             await app.bot.set_my_commands(commands, scope=scope)

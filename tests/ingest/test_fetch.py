@@ -257,6 +257,9 @@ def test_the_connection_goes_to_the_address_that_was_vetted(page_server, fetcher
         "http://[::1]/",
         "http://0.0.0.0/",
         "http://[::ffff:10.0.0.1]/",
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
         "http://100.64.0.1/",
         "http://224.0.0.1/",
         "http://192.168.1.1:8080/admin",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from functools import partial
 
 from telegram import Message, MessageEntity, Update
 from telegram.error import BadRequest
@@ -76,8 +77,16 @@ async def answer_question(message: Message, context: BotContext, text: str) -> N
     elapsed = time.perf_counter() - started
     log.info("answered in %.2fs with %d citations", elapsed, len(answer.citations))
     shown = [c.sentence_id for c in answer.citations]
+    days = deps.settings.question_retention_days
     kept = await off_loop(
-        context, remember, state, chat_id, text, asked.question, asked.root, shown
+        context,
+        partial(remember, keep_days=days),
+        state,
+        chat_id,
+        text,
+        asked.question,
+        asked.root,
+        shown,
     )
     note = messages.follow_up_note(asked.follows) if asked.follows else None
     markup = None if answer.abstained else more_button(kept.id)

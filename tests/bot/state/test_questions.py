@@ -7,7 +7,14 @@ from pathlib import Path
 
 from bot.state.database import BotState
 from bot.state.migrations import MIGRATIONS
-from bot.state.questions import last_question, mark_shown, question, question_id, remember
+from bot.state.questions import (
+    forget_old_questions,
+    last_question,
+    mark_shown,
+    question,
+    question_id,
+    remember,
+)
 
 
 def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> None:
@@ -52,4 +59,20 @@ def test_the_last_question_is_per_chat_and_old_ones_are_pruned(tmp_path: Path) -
     assert last is not None and last.text == "q4"
     assert last_question(state, 2) is None
     assert question(state, question_id(1, "q1")) is None
+    state.close()
+
+
+def test_question_text_is_kept_no_longer_than_the_retention(tmp_path: Path) -> None:
+    state = BotState(tmp_path / "state.db")
+    day = 86_400.0
+    remember(state, 1, "old", "old", "old", now=0.0)
+    remember(state, 2, "recent", "recent", "recent", now=20 * day)
+    # A question 31 days after the first prunes it by age; the recent one stays.
+    remember(state, 3, "new", "new", "new", now=31 * day, keep_days=30)
+    assert question(state, question_id(1, "old")) is None
+    assert question(state, question_id(2, "recent")) is not None
+    # At start-up, with no new question, the retention still applies.
+    assert forget_old_questions(state, 30, now=51 * day) == 1
+    assert question(state, question_id(2, "recent")) is None
+    assert question(state, question_id(3, "new")) is not None
     state.close()
