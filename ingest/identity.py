@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit, urlunsplit
+import re
+import string
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from retrieval.types import Briefing
 
@@ -19,9 +21,41 @@ def _is_tracking(part: str) -> bool:
     return key.startswith("utm_") or key in _TRACKING_PARAMS
 
 
-def normalise_url(url: str) -> str:
-    """Return url in canonical form: lower-case host, no fragment, tracking or default port."""
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+# Characters a path or query may hold as they are (RFC 3986), and "%" for escapes already there.
+_SAFE = "/:@!$&'()*+,;=-._~%?"
+
+
+def _canonical_escapes(text: str) -> str:
+    """RFC 3986's percent-encoding normalisation: an escaped unreserved character is written
+    plainly ("%7E" -> "~"), other escapes in upper case ("%c3%a9" -> "%C3%A9"), and anything
+    outside ASCII or not allowed ("café", a space) escaped as UTF-8. So the same page under a
+    raw and an encoded URL gets one identity."""
+
+    def unescape(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in _UNRESERVED else "%" + match.group(1).upper()
+
+    return quote(_PERCENT.sub(unescape, text), safe=_SAFE)
+
+
+def feed_url(url: str) -> str:
+    """A feed's address in canonical form, to tell one feed from another: lower-case scheme and
+    host, no default port, no fragment, canonical escapes; path and query otherwise kept."""
     parts = urlsplit(url.strip())
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            _netloc(parts),
+            _canonical_escapes(parts.path or "/"),
+            _canonical_escapes(parts.query),
+            "",
+        )
+    )
+
+
+def _netloc(parts: SplitResult) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if ":" in host:  # an IPv6 literal keeps its brackets
@@ -36,12 +70,21 @@ def normalise_url(url: str) -> str:
     if parts.username is not None:
         userinfo = parts.netloc.rsplit("@", 1)[0]
         netloc = f"{userinfo}@{netloc}"
-    path = parts.path or "/"
+    return netloc
+
+
+def normalise_url(url: str) -> str:
+    """Return url in canonical form: lower-case host, no fragment, tracking or default port,
+    no trailing slash, canonical percent-escapes."""
+    parts = urlsplit(url.strip())
+    path = _canonical_escapes(parts.path or "/")
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    # Filter the raw query so the kept parameters stay byte-for-byte as the site wrote them.
-    query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    # The kept parameters stay in the site's order; only their escapes are made canonical.
+    query = "&".join(
+        _canonical_escapes(p) for p in parts.query.split("&") if p and not _is_tracking(p)
+    )
+    return urlunsplit((parts.scheme.lower(), _netloc(parts), path, query, ""))
 
 
 def _short_hash(text: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.state.database import BotState
+from ingest.identity import feed_url
 
 _COLUMNS = (
     "f.id, f.url, f.title, f.etag, f.last_modified, f.failures, f.next_poll, f.last_error, "
@@ -44,8 +45,10 @@ def _feed(row: tuple[Any, ...]) -> FeedRow:
 def add_feed(state: BotState, url: str, chat_id: int | None) -> tuple[FeedRow, bool]:
     """Read a feed for a chat (or for the command line, chat_id None); polled at once when new.
 
-    Returns the feed and whether it is new for that chat (or for the command line).
+    Returns the feed and whether it is new for that chat (or for the command line). The URL is
+    kept in canonical form, so `HTTP://Host/feed#top` is the feed `http://host/feed`.
     """
+    url = feed_url(url)
     now = time.time()
     with state.transaction() as db:
         db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)", (url, now))

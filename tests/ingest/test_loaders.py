@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 
 from ingest.errors import IngestError
 from ingest.fetch import UrlFetcher
-from ingest.identity import briefing_id_for, content_version, normalise_url
+from ingest.identity import briefing_id_for, content_version, feed_url, normalise_url
 from ingest.loaders import (
     expand_sources,
     load_bytes,
@@ -408,6 +408,22 @@ def test_normalise_url_drops_noise_but_keeps_meaning():
     )
     assert normalise_url("http://example.com") == "http://example.com/"
     assert normalise_url("http://example.com:8080/a/") == "http://example.com:8080/a"
+
+
+def test_the_same_page_raw_or_percent_encoded_has_one_identity():
+    raw = "https://example.com/café/~desk/a b?q=x%2fy"
+    encoded = "https://example.com/caf%c3%a9/%7Edesk/a%20b?q=x%2Fy"
+
+    assert normalise_url(raw) == normalise_url(encoded)
+    assert normalise_url(raw) == "https://example.com/caf%C3%A9/~desk/a%20b?q=x%2Fy"
+    assert briefing_id_for(raw, "") == briefing_id_for(encoded, "")
+
+
+def test_feed_urls_lose_case_port_and_fragment_but_keep_their_path():
+    assert feed_url("HTTP://Feeds.Example.COM:80/rss/#top") == "http://feeds.example.com/rss/"
+    assert (
+        feed_url("https://example.com/feed?lang=%c3%a9") == "https://example.com/feed?lang=%C3%A9"
+    )
 
 
 def test_same_url_with_tracking_or_fragment_keeps_the_id_even_with_new_text():

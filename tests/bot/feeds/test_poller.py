@@ -73,3 +73,15 @@ def test_an_unexpected_error_is_reported_once_backed_off_and_stops_no_other_feed
     feeds = {f.url: f for f in all_feeds(state)}
     assert feeds[buggy].failures == 2 and feeds[buggy].next_poll == 1061.0 + 120.0
     state.close()
+
+
+def test_one_feed_under_two_spellings_is_one_feed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.state.database import BotState
+
+    state = BotState(tmp_path / "state.db")
+    first, created = add_feed(state, "https://news.example.com/rss", chat_id=GROUP)
+    again, created_again = add_feed(state, "HTTPS://News.Example.com:443/rss#latest", chat_id=GROUP)
+    assert created and not created_again
+    assert again.id == first.id and again.url == "https://news.example.com/rss"
+    assert len(all_feeds(state)) == 1
+    state.close()
