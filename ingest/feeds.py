@@ -73,7 +73,10 @@ def _date(entry: Any) -> date | None:
 
 def _item(entry: Any) -> FeedItem:
     link = entry.get("link") or None
-    summary = _text(entry.get("summary", ""))
+    # The item's own text: its full <content> when the feed gives one, else its <summary>
+    # (an empty <summary> beside a full <content> used to leave the item with no text).
+    contents = [_text(str(c.get("value", ""))) for c in entry.get("content") or ()]
+    summary = max([*contents, _text(entry.get("summary", ""))], key=len)
     ident = entry.get("id") or link
     if not ident:  # no id and no link: the content is the identity
         ident = hashlib.sha256(f"{entry.get('title', '')}\x1f{summary}".encode()).hexdigest()
@@ -86,10 +89,16 @@ def _item(entry: Any) -> FeedItem:
     )
 
 
-def parse_feed(data: bytes, url: str) -> tuple[str, tuple[FeedItem, ...]]:
-    """The feed's title and items, oldest first; IngestError if the bytes are no RSS or Atom."""
+def parse_feed(data: bytes, url: str, content_type: str = "") -> tuple[str, tuple[FeedItem, ...]]:
+    """The feed's title and items, oldest first; IngestError if the bytes are no RSS or Atom.
+
+    content_type is the response's Content-Type: its charset is how KOI8-R, Shift-JIS or
+    windows-1255 feeds are decoded right."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
     # A stream, never bytes: feedparser opens bytes that look like a path as a local file.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         detail = f" ({type(problem).__name__}: {problem})" if problem else ""
@@ -113,25 +122,43 @@ def fetch_feed(
     if page.not_modified:
         validators = (page.etag or etag, page.last_modified or last_modified)
         return FeedFetch(True, etag=validators[0], last_modified=validators[1])
-    title, items = parse_feed(page.body, url)
+    title, items = parse_feed(page.body, url, page.content_type)
     return FeedFetch(False, title, items, page.etag, page.last_modified)
 
 
-def item_briefing(item: FeedItem, fetcher: UrlFetcher, feed_url: str) -> Briefing:
-    """The item's page as a briefing, or its summary when the page cannot be fetched or read."""
+class PageUnavailable(IngestError):
+    """The item's page could not be read and the feed gives no text of it: try again later."""
+
+
+@dataclass(frozen=True)
+class ItemBriefing:
+    """A feed item as a briefing; `from_summary` when its page could not be read."""
+
+    briefing: Briefing
+    from_summary: bool = False
+
+
+def item_briefing(item: FeedItem, fetcher: UrlFetcher, feed_url: str) -> ItemBriefing:
+    """The item's page as a briefing, or the feed's own text of it when the page cannot be
+    fetched or read. PageUnavailable when neither is there (the caller tries again later);
+    IngestError when the item has no link and no text (nothing to try again)."""
+    fell_back = False
     if item.link:
         try:
-            return load_url(item.link, fetcher)
+            return ItemBriefing(load_url(item.link, fetcher))
         except BriefbotError as e:
             if not item.summary:
-                raise
+                reason = e.reason if isinstance(e, IngestError) else str(e)
+                raise PageUnavailable(item.link, reason) from e
             log.info("feed item page unreadable (%s); using the feed's summary", e)
+            fell_back = True
     if not item.summary:
         raise IngestError(item.link or feed_url, "the feed item has neither a page nor a summary")
-    return load_text(
+    briefing = load_text(
         item.summary,
         item.link or feed_url,
         url=item.link,
         title=item.title or None,
         published=item.published,
     )
+    return ItemBriefing(briefing, from_summary=fell_back)

@@ -79,6 +79,10 @@ def poll_now(run: Invocation) -> int:
             out.print(f"[red]failed[/red]  {escape(o.feed.url)}: {escape(o.error)}")
         else:
             what = "not modified" if o.not_modified else f"{o.added} new"
+            if o.from_summary:
+                what += f" ({o.from_summary} from the feed's summary: their page could not be read)"
+            if o.retry:
+                what += f"; {o.retry} to try again (page unreadable, no summary in the feed)"
             out.print(f"{o.feed.url}: {what}", markup=False)
     if not outcomes:
         out.print("No feeds yet. Add one with: briefbot feed add URL")

@@ -24,7 +24,7 @@ from bot.state.feeds import (
     record_success,
     seen_items,
 )
-from ingest.feeds import fetch_feed, item_briefing
+from ingest.feeds import PageUnavailable, fetch_feed, item_briefing
 from ingest.fetch import UrlFetcher
 from ingest.pipeline import Ingester
 from retrieval.errors import BriefbotError, StoreError
@@ -41,6 +41,8 @@ class PollOutcome:
     feed: FeedRow
     added: int = 0
     not_modified: bool = False
+    from_summary: int = 0  # items stored from the feed's text: their page could not be read
+    retry: int = 0  # items whose page could not be read, with no text in the feed: next poll
     error: str = ""
     report: tuple[int, ...] = ()
 
@@ -82,32 +84,51 @@ class FeedPoller:
         fetched = fetch_feed(
             feed.url, self.fetcher, etag=feed.etag, last_modified=feed.last_modified
         )
-        added = 0
+        added = from_summary = retry = 0
         if not fetched.not_modified:
             seen = seen_items(self.state, feed.id)
             for item in fetched.items:
                 if item.id in seen:
                     continue
                 try:
-                    briefing = item_briefing(item, self.fetcher, feed.url)
-                    result = self.ingester.ingest(briefing)
+                    found = item_briefing(item, self.fetcher, feed.url)
+                    result = self.ingester.ingest(found.briefing)
                     added += result.status in ("added", "updated")
+                    from_summary += found.from_summary
                 except StoreError:
                     raise  # the item stays unseen and is tried next time
+                except PageUnavailable as e:  # unseen: the page may be back at the next poll
+                    log.warning("feed %d: an item's page could not be read: %s", feed.id, e)
+                    retry += 1
+                    continue
                 except BriefbotError as e:
                     log.warning("feed %d: an item could not be ingested: %s", feed.id, e)
                 mark_item_seen(self.state, feed.id, item.id)
+        # With items to try again, the validators are not kept: a 304 would hide them.
         record_success(
             self.state,
             feed.id,
             title=fetched.title,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
+            etag="" if retry else fetched.etag,
+            last_modified="" if retry else fetched.last_modified,
             next_poll=now + interval,
         )
         status = "304" if fetched.not_modified else "200"
-        log.info("feed %d polled: %s, %d new", feed.id, status, added)
-        return PollOutcome(feed, added=added, not_modified=fetched.not_modified)
+        log.info(
+            "feed %d polled: %s, %d new (%d from the feed's summary), %d to try again",
+            feed.id,
+            status,
+            added,
+            from_summary,
+            retry,
+        )
+        return PollOutcome(
+            feed,
+            added=added,
+            not_modified=fetched.not_modified,
+            from_summary=from_summary,
+            retry=retry,
+        )
 
     def _failed(self, feed: FeedRow, error: str, interval: float, now: float) -> PollOutcome:
         failures = feed.failures + 1

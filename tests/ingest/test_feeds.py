@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from ingest.errors import IngestError
-from ingest.feeds import fetch_feed, item_briefing, parse_feed
+from ingest.feeds import PageUnavailable, fetch_feed, item_briefing, parse_feed
 from ingest.fetch import UrlFetcher
 from tests.ingest.pageserver import PageServer
 
@@ -88,7 +88,9 @@ def test_an_item_whose_page_fails_falls_back_to_its_summary(
 ) -> None:
     url = page_server.add("/atom", ATOM.format(base=page_server.base_url), "application/atom+xml")
     [entry] = fetch_feed(url, fetcher).items  # /treaty is not served: 404
-    briefing = item_briefing(entry, fetcher, url)
+    found = item_briefing(entry, fetcher, url)
+    briefing = found.briefing
+    assert found.from_summary
     assert briefing.title == "Treaty signed"
     assert briefing.text.startswith("Switzerland and France signed a treaty")
     assert briefing.url == page_server.url("/treaty")
@@ -100,7 +102,7 @@ def test_the_feed_is_fetched_by_our_fetcher_only(page_server: PageServer, fetche
     url = page_server.add("/rss", RSS.format(base="http://192.168.1.1"), "application/rss+xml")
     items = fetch_feed(url, fetcher).items
     assert page_server.requests == [("GET", "/rss")]  # feedparser fetched nothing
-    with pytest.raises(IngestError, match="private or local network"):
+    with pytest.raises(PageUnavailable, match="private or local network"):
         item_briefing(items[0].__class__(**{**items[0].__dict__, "summary": ""}), fetcher, url)
 
 
@@ -109,3 +111,27 @@ def test_a_body_that_looks_like_a_path_is_not_opened_as_a_file(tmp_path) -> None
     local.write_text(RSS.format(base="http://news.test"))
     with pytest.raises(IngestError, match="not an RSS or Atom feed"):
         parse_feed(str(local).encode(), "http://news.test/feed")
+
+
+def test_an_empty_summary_beside_full_content_keeps_the_content() -> None:
+    atom = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>
+<entry><id>tag:wire,1</id><title>Dam talks</title><summary></summary>
+<content type="html">&lt;p&gt;Both governments agreed to share the dam's water.&lt;/p&gt;</content>
+<updated>2025-06-05T09:00:00Z</updated></entry></feed>"""
+    _, [item] = parse_feed(atom.encode(), "http://wire.test/atom")
+    assert item.summary == "Both governments agreed to share the dam's water."
+
+
+@pytest.mark.parametrize("charset", ["koi8-r", "windows-1251"])
+def test_the_response_charset_decodes_a_feed_that_does_not_declare_one(charset) -> None:
+    rss = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Лента</title>
+<item><guid>1</guid><title>Переговоры в Стамбуле</title>
+<description>Делегации встретились в понедельник.</description></item></channel></rss>"""
+    data = rss.encode(charset)
+    title, [item] = parse_feed(
+        data, "http://wire.test/rss", f"application/rss+xml; charset={charset}"
+    )
+    assert title == "Лента"
+    assert item.title == "Переговоры в Стамбуле"

@@ -85,3 +85,26 @@ def test_one_feed_under_two_spellings_is_one_feed(tmp_path) -> None:  # type: ig
     assert again.id == first.id and again.url == "https://news.example.com/rss"
     assert len(all_feeds(state)) == 1
     state.close()
+
+
+def test_an_item_whose_page_is_down_and_has_no_summary_is_tried_again(
+    tmp_path: Path, ingester: Ingester, page_server: PageServer
+) -> None:
+    state = BotState(tmp_path / "state.db")
+    url = page_server.add(
+        "/down.xml",
+        rss(page_server, ["ecb-rates"]),
+        "application/rss+xml",
+        headers={"ETag": '"v1"'},
+    )
+    add_feed(state, url, chat_id=GROUP)
+    with UrlFetcher(allowed_private=("127.0.0.1",)) as fetcher:
+        poller = FeedPoller(state, ingester, fetcher)
+        first = poller.poll(all_feeds(state)[0], 60.0, now=1000.0)  # /news/ecb-rates: 404
+        assert (first.added, first.retry, first.error) == (0, 1, "")
+        assert all_feeds(state)[0].etag == ""  # else the next poll's 304 would hide the item
+        page_server.add("/news/ecb-rates", article("ecb-rates"))
+        second = poller.poll(all_feeds(state)[0], 60.0, now=2000.0)
+    assert (second.added, second.retry) == (1, 0)
+    assert all_feeds(state)[0].etag == '"v1"'
+    state.close()
