@@ -102,6 +102,12 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
             )
         catalogue = Catalogue(settings.catalogue_path)
         store = BriefingStore(handle.client, embeddings, catalogue)
+        if not settings.chroma_host:
+            # This process holds the data directory's lock, so a write still marked as in
+            # progress was cut off by a crash: its rows go now, not an hour later.
+            swept = store.clean(stale_after=0)
+            if swept:
+                log.warning("removed the rows of %d writes cut off by a crash", swept)
         state = open_state(settings)
     except Exception:
         handle.close()

@@ -585,6 +585,17 @@ class Catalogue:
                 held[bid].add(term)
         return held
 
+    def tokens(self) -> tuple[set[str], set[str]]:
+        """(tokens of live versions, tokens of writes in progress or retired): a vector row
+        whose token is in neither belongs to nobody."""
+        live = {r[0] for r in self._rows("SELECT token FROM briefings")}
+        pending = {r[0] for r in self._rows("SELECT token FROM writes")}
+        return live, pending
+
+    def integrity(self) -> str:
+        """SQLite's own check of the file: "ok", or what it found."""
+        return "; ".join(str(r[0]) for r in self._rows("PRAGMA integrity_check"))
+
     def live_tokens(self, briefing_ids: Sequence[str]) -> dict[str, str]:
         """The token of the live write of each of these briefings that is stored."""
         found: dict[str, str] = {}

@@ -56,6 +56,22 @@ class ChunkHit:
     last: int
 
 
+@dataclass(frozen=True)
+class StoreCheck:
+    """What `BriefingStore.check` found and did."""
+
+    briefings: int
+    cleaned_writes: int  # retired or cut-off writes whose rows were deleted
+    orphan_rows: int  # vector rows of no known write, deleted
+    incomplete: tuple[str, ...]  # live briefings whose sentence rows are not all there
+    integrity: str  # SQLite's integrity_check of the catalogue: "ok" when sound
+
+    @property
+    def sound(self) -> bool:
+        """Whether the store is now as the catalogue says."""
+        return not self.incomplete and self.integrity == "ok"
+
+
 def row_id(item_id: str, token: str) -> str:
     """Chroma row id of a sentence or chunk stored by one write."""
     return f"{item_id}@{token}"
@@ -190,6 +206,50 @@ class BriefingStore:
             self._call(collection.delete, where=where)
         self.catalogue.forget(retired)
         return len(retired)
+
+    def check(self, stale_after: float = STALE_WRITE, page: int = 5_000) -> StoreCheck:
+        """Sweep what crashes left and verify the vectors against the catalogue.
+
+        Retired and stale writes are cleaned; vector rows whose write the catalogue does not
+        know (left by a crash before the write was recorded, or by an old version) are deleted;
+        every live briefing must have as many sentence rows as its record says. Reads every
+        row id once: a maintenance command, not something a question does.
+        """
+        cleaned = self.clean(stale_after)
+        live, pending = self.catalogue.tokens()
+        known = live | pending
+        per_token: dict[str, int] = {}
+        orphans = 0
+        for collection in (self._sentences, self._chunks):
+            ids: list[str] = []
+            at = 0
+            while True:
+                got = self._call(collection.get, include=[], limit=page, offset=at)["ids"]
+                ids += got
+                at += len(got)
+                if len(got) < page:
+                    break
+            stray = [i for i in ids if i.rpartition("@")[2] not in known]
+            for start in range(0, len(stray), page):
+                self._call(collection.delete, ids=stray[start : start + page])
+            orphans += len(stray)
+            if collection is self._sentences:
+                for i in ids:
+                    token = i.rpartition("@")[2]
+                    if token in live:
+                        per_token[token] = per_token.get(token, 0) + 1
+        records = self.catalogue.records()
+        tokens = self.catalogue.live_tokens([r.id for r in records])
+        incomplete = [
+            r.id for r in records if per_token.get(tokens.get(r.id, ""), 0) != r.sentence_count
+        ]
+        return StoreCheck(
+            briefings=len(live),
+            cleaned_writes=cleaned,
+            orphan_rows=orphans,
+            incomplete=tuple(incomplete),
+            integrity=self.catalogue.integrity(),
+        )
 
     def _add_vectors(self, batch: Sequence[BriefingRows], tokens: Sequence[str]) -> None:
         sentence_rows: list[tuple[str, dict[str, Any], str]] = []

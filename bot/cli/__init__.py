@@ -7,7 +7,7 @@
     following.py   follow / unfollow a topic for a Telegram chat
     feeds.py       feed add | list | remove | poll
     measuring.py   bench and eval
-    store.py       store-server: a Chroma server on DATA_DIR/chroma, holding its lock
+    store.py       store-server (a Chroma server on DATA_DIR/chroma, holding its lock), check
     terminal.py    rendering answers and lists with rich (briefing text is never markup)
 
 May import: everything in `bot` but `bot.telegram` (loaded lazily by `start` only), `ingest`,

@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         "target", nargs="?", metavar="URL|N", help="the feed's URL (add), number (remove)"
     )
 
+    sub.add_parser(
+        "check",
+        help="sweep rows left by crashes and verify the store against its catalogue",
+    )
+
     p = sub.add_parser(
         "store-server",
         help="serve DATA_DIR/chroma with a Chroma server, for several processes (server mode)",
@@ -177,6 +182,7 @@ def commands() -> dict[str, Callable[[Invocation], int]]:
         "unfollow": following.cmd_unfollow,
         "feed": feeds.cmd_feed,
         "store-server": store.cmd_store_server,
+        "check": store.cmd_check,
         "bench": measuring.cmd_bench,
         "eval": measuring.cmd_eval,
     }

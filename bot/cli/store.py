@@ -1,6 +1,7 @@
-"""`briefbot store-server`: Chroma's server on DATA_DIR/chroma, so that several processes (the
-bot, command-line ingests, a second bot) share one store. It holds the data directory's lock
-while it runs: no embedded process can open the directory under it."""
+"""The store itself: `briefbot store-server`, Chroma's server on DATA_DIR/chroma, so that
+several processes (the bot, command-line ingests, a second bot) share one store (it holds the
+data directory's lock while it runs: no embedded process can open the directory under it); and
+`briefbot check`, which sweeps what crashes left and verifies the store."""
 
 from __future__ import annotations
 
@@ -24,3 +25,19 @@ def cmd_store_server(run: Invocation) -> int:
         markup=False,
     )
     return serve(settings.chroma_path, args.host, args.port)
+
+
+def cmd_check(run: Invocation) -> int:
+    """Sweep crash leftovers, verify every briefing's rows; exit 1 if something is wrong."""
+    found = run.services().store.check()
+    run.out.print(
+        f"{found.briefings} briefings; removed {found.cleaned_writes} unfinished or replaced "
+        f"writes and {found.orphan_rows} rows of no briefing; catalogue: {found.integrity}",
+        markup=False,
+    )
+    for briefing_id in found.incomplete:
+        run.out.print(
+            f"incomplete  {briefing_id}: rows are missing; ingest it again or remove it",
+            markup=False,
+        )
+    return 0 if found.sound else 1

@@ -289,3 +289,33 @@ def test_a_store_from_before_the_catalogue_is_brought_into_it(
     assert found[0].stored.sentence.text == texts[0] and found[0].context > 0.3
     assert "briefbot-briefings" not in [c.name for c in client.list_collections()]
     catalogue.close()
+
+
+def test_check_sweeps_a_cut_off_write_and_rows_of_nobody_and_finds_missing_rows(
+    ingester: Ingester, store: BriefingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingester.ingest(TALKS)
+    later = Briefing(
+        id="u-later", title="Later", text="The talks resumed in June.", source="later.txt"
+    )
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt("power cut")  # after the rows, before the commit
+
+    monkeypatch.setattr(store.catalogue, "commit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ingester.ingest(later)
+    monkeypatch.undo()
+    vector = store._sentences.get(include=["embeddings"], limit=1)["embeddings"][0]
+    store._sentences.add(ids=["x:s0@nobody"], embeddings=[vector], documents=["stray"])
+    assert store._sentences.count() == 2 + 1 + 1
+
+    found = store.check(stale_after=0)
+    assert (found.briefings, found.cleaned_writes, found.orphan_rows) == (1, 1, 1)
+    assert found.sound and found.integrity == "ok"
+    assert store._sentences.count() == 2
+
+    one = store._sentences.get(include=[], limit=1)["ids"]
+    store._sentences.delete(ids=one)
+    assert store.check().incomplete == ("u-talks",)
+    assert not store.check().sound

@@ -70,6 +70,15 @@ def test_an_empty_question_is_a_usage_error(cli, capsys) -> None:
     assert "usage: briefbot ask QUESTION" in capsys.readouterr().err
 
 
+def test_check_reports_a_sound_store(cli, capsys) -> None:
+    assert cli(["ingest", str(SAMPLE)]) == 0
+    capsys.readouterr()
+    assert cli(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "1 briefings; removed 0 unfinished or replaced writes and 0 rows of no briefing" in out
+    assert "catalogue: ok" in out
+
+
 def test_ask_json_has_the_documented_fields(cli, capsys) -> None:
     cli(["ingest", str(SAMPLE)])
     capsys.readouterr()
