@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test lint eval eval-quick bench bench-quick bench-1m train-reader clean
+.PHONY: install run test test-reliability lint eval eval-quick bench bench-quick bench-1m train-reader clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# The crash test at 20 kill points instead of make test's 3 (a few minutes).
+test-reliability: $(STAMP)
+	CRASH_POINTS=20 $(BIN)/pytest -q tests/test_crash_safety.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest retrieval tests
