@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test test-reliability lint eval eval-quick bench bench-quick bench-1m train-reader clean
+.PHONY: install run test test-reliability fuzz lint eval eval-quick bench bench-quick bench-1m train-reader clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test: $(STAMP)
 # The crash test at 20 kill points instead of make test's 3 (a few minutes).
 test-reliability: $(STAMP)
 	CRASH_POINTS=20 $(BIN)/pytest -q tests/test_crash_safety.py
+
+# The loaders (HTML, PDF, feeds, .jsonl) on 2,000 generated inputs each (about a minute).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=2000 $(BIN)/pytest -q tests/ingest/test_fuzz_loaders.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest retrieval tests
