@@ -349,14 +349,13 @@ class BriefingStore:
     def _nearest(
         self, collection: Any, vector: np.ndarray, k: int, as_of: date | None
     ) -> list[tuple[str, dict[str, Any]]]:
-        count = self._call(collection.count)
-        if count == 0:
-            return []
+        # No count() first: it cost as much as the query at 100k rows, and Chroma returns fewer
+        # than k (or none) by itself.
         where = {"day": {"$lte": day_number(as_of)}} if as_of is not None else None
         got = self._call(
             collection.query,
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, count),
+            n_results=k,
             where=where,
             include=["metadatas"],
         )

@@ -111,6 +111,26 @@ def test_a_term_held_by_no_briefing_any_more_is_gone(tmp_path: Path) -> None:
     catalogue.close()
 
 
+def test_terms_in_more_than_a_fixed_number_of_sentences_do_not_select(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The lexical query's cost stays flat as the store grows: a term held by more sentences
+    than COMMON_TERM_SENTENCES is left out of it, whatever its share."""
+    import retrieval.catalogue as catalogue_module
+
+    catalogue = Catalogue(tmp_path / "catalogue.db")
+    for n in range(12):
+        store(catalogue, entry(f"b{n}", "Talks", [f"The talks went on in round {n}."]))
+    store(catalogue, entry("x", "Harbour", ["The harbour talks ended."]))
+    monkeypatch.setattr(catalogue_module, "COMMON_TERM_SHARE", 1.0)  # only the cap decides
+    monkeypatch.setattr(catalogue_module, "COMMON_TERM_SENTENCES", 5)
+    found = catalogue.lexical_candidates(["talk", "harbour"], 10)
+    assert [s.sentence.text for s in found] == ["The harbour talks ended."]  # "talk": 13 > 5
+    monkeypatch.setattr(catalogue_module, "COMMON_TERM_SENTENCES", 100)
+    assert len(catalogue.lexical_candidates(["talk", "harbour"], 20)) == 13
+    catalogue.close()
+
+
 def test_the_latest_begun_write_of_a_briefing_wins(tmp_path: Path) -> None:
     catalogue = Catalogue(tmp_path / "catalogue.db")
     first, second = entry("a", "One", ["Russia proposed."]), entry("a", "Two", ["Geneva talks."])
