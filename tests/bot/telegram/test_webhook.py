@@ -92,3 +92,15 @@ def test_webhook_options_come_from_the_settings(bot_settings: Settings) -> None:
         "allowed_updates": ["message", "callback_query"],
         "max_connections": 4,
     }
+
+
+async def test_webhook_mode_at_debug_logs_neither_the_token_nor_the_secret(
+    botapi: BotAPIEmulator, briefbot: Briefbot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    async with briefbot.webhook("/telegram/hook", telegram_webhook_secret=SECRET):
+        await briefbot.say(USER, "What did Russia propose?")
+    token_secret = botapi.token.split(":", 1)[1]
+    assert "setWebhook" in caplog.text or "Set Bot API URL" in caplog.text  # DEBUG was on
+    assert token_secret not in caplog.text
+    assert SECRET not in caplog.text
