@@ -123,7 +123,7 @@ def decode_text(data: bytes, source: str, charset: str | None = None) -> str:
     """
     if b"\x00" in data:
         raise IngestError(source, "this looks like a binary file, not text; send a text file")
-    if charset is None:
+    if not charset:
         try:
             return data.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -133,9 +133,8 @@ def decode_text(data: bytes, source: str, charset: str | None = None) -> str:
             if good >= bad:  # mostly UTF-8: Windows-1252 bytes rarely form UTF-8 sequences
                 logger.warning("%s: %d bytes that are not UTF-8 were replaced", source, bad)
                 return mended
-    for encoding in (charset, "utf-8-sig", "cp1252"):
-        if not encoding:
-            continue
+    # Without a charset, UTF-8 was tried above: only Windows-1252 is left.
+    for encoding in (charset, "utf-8-sig", "cp1252") if charset else ("cp1252",):
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError):

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +30,6 @@ from retrieval.upgrade import upgrade
 log = logging.getLogger(__name__)
 
 WRITE_BATCH = 256  # rows per Chroma insert (its throughput plateaus near 150)
-TITLE_WEIGHT = 1.0  # the title's share of a chunk vector made from its sentences' vectors
 STALE_WRITE = 3600.0  # seconds after which an uncommitted write is taken for a crashed one
 # Chroma's CreateCollectionConfiguration is a TypedDict; this is one.
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
@@ -95,12 +94,9 @@ class BriefingStore:
         embeddings: SentenceEmbeddings,
         catalogue: Catalogue,
         namespace: str = "briefbot",
-        chunk_mode: Literal["model", "mean"] = "model",
     ) -> None:
         self.embeddings = embeddings
         self.catalogue = catalogue
-        # "model": each chunk's text embedded by the model; "mean": from its sentences' vectors
-        self.chunk_mode = chunk_mode
         try:
             self._sentences = client.get_or_create_collection(
                 f"{namespace}-sentences", embedding_function=None, configuration=_COSINE
@@ -277,34 +273,9 @@ class BriefingStore:
                 for c, text in zip(rows.chunks, rows.chunk_texts, strict=True)
             ]
         sentence_vectors = self.embeddings.encode([text for text, _, _ in sentence_rows])
-        if self.chunk_mode == "mean":
-            chunk_vectors = self._mean_chunks(batch, sentence_vectors)
-        else:
-            chunk_vectors = self.embeddings.encode([text for text, _, _ in chunk_rows])
+        chunk_vectors = self.embeddings.encode([text for text, _, _ in chunk_rows])
         self._insert(self._sentences, sentence_rows, sentence_vectors)
         self._insert(self._chunks, chunk_rows, chunk_vectors)
-
-    def _mean_chunks(self, batch: Sequence[BriefingRows], sentences: np.ndarray) -> np.ndarray:
-        """Chunk vectors made from vectors already computed: the normalised mean of the chunk's
-        sentence vectors plus TITLE_WEIGHT x its briefing's title vector, normalised. This
-        spares a second pass of the model over every sentence (and a third where windows
-        overlap)."""
-        titles = self.embeddings.encode([rows.record.title or " " for rows in batch])
-        found: list[np.ndarray] = []
-        at = 0
-        for rows, title in zip(batch, titles, strict=True):
-            position = {s.index: at + n for n, s in enumerate(rows.sentences)}
-            for chunk in rows.chunks:
-                members = [
-                    position[i]
-                    for i in range(chunk.first_sentence, chunk.last_sentence + 1)
-                    if i in position
-                ]
-                mean = sentences[members].mean(axis=0)
-                vector = mean / max(float(np.linalg.norm(mean)), 1e-12) + TITLE_WEIGHT * title
-                found.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
-            at += len(rows.sentences)
-        return np.asarray(found, dtype=np.float32).reshape(len(found), sentences.shape[1])
 
     def _insert(
         self, collection: Any, rows: Sequence[tuple[str, dict[str, Any], str]], vectors: np.ndarray

@@ -14,7 +14,6 @@ summary. See docs/reader.md for what such a reader measured and why it is not sh
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -66,10 +65,6 @@ def _retrieved(paths: list[Path]) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def run(args: argparse.Namespace) -> int:
     """Build the pairs, train (resuming if a checkpoint is there), save weights and card."""
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -84,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         Split,
         TrainConfig,
         build_pairs,
+        file_sha256,
         read_set,
         save_reader,
         train,
@@ -139,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         },
         "training_data": {
             "sets": {s.name: s.sha256 for s in sets},
-            "retrieved_negatives": {p.name: _sha256(p) for p in args.retrieved},
+            "retrieved_negatives": {p.name: file_sha256(p) for p in args.retrieved},
             "source": "SQuAD v1.1 dev and SQuAD 2.0 dev (Rajpurkar et al. 2016, 2018), as "
             "converted in ../shared/eval",
             "license": "CC BY-SA 4.0",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -50,9 +51,9 @@ feed_parts = st.one_of(
 )  # fmt: skip
 
 
-def _expect_clear(call: object) -> None:
+def _expect_clear(call: Callable[[], object]) -> None:
     with contextlib.suppress(IngestError):  # anything else fails the test
-        call()  # type: ignore[operator]
+        call()
 
 
 @FUZZ
