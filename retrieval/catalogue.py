@@ -37,6 +37,7 @@ from typing import Any
 
 from retrieval.errors import StoreError
 from retrieval.lexical import terms as text_terms
+from retrieval.sqlite_file import use_write_ahead_log
 from retrieval.types import BriefingRecord, Sentence
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
@@ -189,8 +190,10 @@ class Catalogue:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
-        db = self._db()
-        db.execute("PRAGMA journal_mode=WAL")
+        try:
+            use_write_ahead_log(self._db(), BUSY_TIMEOUT)
+        except sqlite3.Error as e:
+            raise StoreError(f"Could not open the catalogue {path}: {e}") from e
         with self._write() as db:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):

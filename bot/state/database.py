@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.state.migrations import MIGRATIONS
+from retrieval.sqlite_file import use_write_ahead_log
 
 STATE_FILE = "state.db"
 
@@ -28,24 +29,26 @@ class BotState:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        use_write_ahead_log(self._db, wait=30)
         self._db.execute("PRAGMA foreign_keys=ON")
         self.migrate()
 
     def migrate(self) -> int:
         """Apply the migrations this file has not seen yet; returns the schema version."""
         with self._lock:
-            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
+            # Read the version inside the write transaction: two processes opening an old
+            # file at once must not both apply the same migration.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+                for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                     migration(self._db)
                     self._db.execute(f"PRAGMA user_version = {number}")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-                version = number
+                    version = number
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
             return version
 
     def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:

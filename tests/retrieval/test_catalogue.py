@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from retrieval.catalogue import Catalogue, Entry
 from retrieval.types import BriefingRecord, Sentence
+from tests.at_once import at_once
 
 WORDS = ["talks", "Russia", "Ukraine", "ceasefire", "proposed", "Geneva", "prisoners", "markets"]
 texts = st.lists(
@@ -142,3 +143,18 @@ def test_the_latest_begun_write_of_a_briefing_wins(tmp_path: Path) -> None:
     assert record is not None and record.title == "Two"
     assert ("a", first.token) in catalogue.retired()  # its rows are to be deleted
     catalogue.close()
+
+
+def test_several_openers_of_a_new_catalogue_all_get_it(tmp_path: Path) -> None:
+    # Switching a new file to WAL needs it to itself and SQLite does not wait for that: the
+    # second of two processes opening a fresh catalogue at once got "database is locked".
+    openers = 2
+    for attempt in range(150):  # the window is narrow: ~3 in 100 failed before
+        path = tmp_path / f"catalogue-{attempt}.db"
+        opened, errors = at_once(lambda: Catalogue(path), openers)  # noqa: B023
+        assert errors == []
+        assert len(opened) == openers
+        store(opened[0], entry("a", "Talks", ["Russia proposed talks."]))
+        for catalogue in opened:  # one schema, one file: every opener sees the write
+            assert [r.id for r in catalogue.records()] == ["a"]
+            catalogue.close()

@@ -194,9 +194,13 @@ def test_concurrent_writers_of_one_briefing_end_with_one_complete_version(
     errors: list[BaseException] = []
 
     def writer(name: str) -> None:
-        catalogue = Catalogue(tmp_path / "catalogue.db")  # its own connections, as a process
+        start.wait()  # both open the new catalogue at once, as two processes may
+        try:
+            catalogue = Catalogue(tmp_path / "catalogue.db")  # its own connections
+        except BaseException as e:
+            errors.append(e)
+            return
         ingester = Ingester(BriefingStore(chroma.client, embeddings, catalogue))
-        start.wait()
         for n in range(rounds):
             item = Briefing(**{**TALKS.__dict__, "text": f"{texts[name]} Round {n}."})
             try:

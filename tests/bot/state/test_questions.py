@@ -15,6 +15,19 @@ from bot.state.questions import (
     question_id,
     remember,
 )
+from tests.at_once import at_once
+
+
+def test_processes_opening_a_new_state_file_at_once_all_get_it(tmp_path: Path) -> None:
+    # The bot and `briefbot follow` may start together: the second opener got "database is
+    # locked" from the switch to WAL, or applied a migration the first had just applied.
+    for attempt in range(100):  # the window is narrow
+        path = tmp_path / f"state-{attempt}.db"
+        opened, errors = at_once(lambda: BotState(path), 2)  # noqa: B023
+        assert errors == []
+        assert [state.migrate() for state in opened] == [len(MIGRATIONS)] * 2
+        for state in opened:
+            state.close()
 
 
 def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> None:
