@@ -15,6 +15,7 @@ from trafilatura.utils import load_html as parse_html
 
 from ingest.errors import IngestError
 from ingest.identity import briefing_id_for, normalise_url
+from ingest.time_budget import EXTRACT_DEADLINE, within_deadline
 from retrieval.types import Briefing
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,27 @@ def _text_blocks(text: str) -> list[str]:
     return [line.strip() for line in normalise_text(text).split("\n") if line.strip()]
 
 
-def extract_article(html: str | bytes, url: str | None, source: str) -> Briefing:
-    """Return the page's main article text and metadata as a Briefing; IngestError if none."""
+def extract_article(
+    html: str | bytes, url: str | None, source: str, *, deadline: float = EXTRACT_DEADLINE
+) -> Briefing:
+    """Return the page's main article text and metadata as a Briefing; IngestError if none,
+    or if reading a large page takes longer than `deadline` seconds."""
+    result = within_deadline("read_article", (html, url, source), len(html), source, deadline)
+    assert isinstance(result, Briefing)
+    return result
+
+
+def extract_pdf_text(
+    data: bytes, source: str, *, deadline: float = EXTRACT_DEADLINE
+) -> tuple[str, str | None]:
+    """Return the text layer of a PDF and its metadata title; IngestError if unreadable, or
+    if reading a large file takes longer than `deadline` seconds."""
+    text, title = within_deadline("read_pdf_text", (data, source), len(data), source, deadline)
+    return text, title
+
+
+def read_article(html: str | bytes, url: str | None, source: str) -> Briefing:
+    """extract_article in this process, however long it takes."""
     # Parse here so trafilatura and htmldate only ever see a tree, never something to download.
     tree = parse_html(html) if html else None
     document: Document | None = None
@@ -107,8 +127,8 @@ def extract_article(html: str | bytes, url: str | None, source: str) -> Briefing
     )
 
 
-def extract_pdf_text(data: bytes, source: str) -> tuple[str, str | None]:
-    """Return the text layer of a PDF and its metadata title; IngestError if unreadable."""
+def read_pdf_text(data: bytes, source: str) -> tuple[str, str | None]:
+    """extract_pdf_text in this process, however long it takes."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

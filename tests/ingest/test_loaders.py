@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from ingest import time_budget
 from ingest.errors import IngestError
+from ingest.extract import extract_article, extract_pdf_text, read_article
 from ingest.fetch import UrlFetcher
 from ingest.identity import briefing_id_for, content_version, feed_url, normalise_url
 from ingest.loaders import (
@@ -491,3 +494,56 @@ def test_stdin_over_the_cap_is_refused():
         assert load_source("-", fetcher=fetcher, stdin=io.StringIO("Short talks."))[0].text
     finally:
         fetcher.close()
+
+
+# --- the time budget for reading HTML and PDF -------------------------------------------
+
+
+def _table_page(size: int) -> str:
+    """A page of table rows: about 8 s of trafilatura per MB on this machine."""
+    row = "<tr><td>Round</td><td>Russia proposed a ceasefire at the talks in Istanbul.</td></tr>"
+    return "<html><body><table>" + row * (size // len(row)) + "</table></body></html>"
+
+
+def test_a_large_page_is_read_in_a_child_and_gives_what_reading_it_here_gives():
+    filler = "".join(
+        f"<p>Delegates met for round {n} and discussed prisoner exchanges at length.</p>"
+        for n in range(4000)
+    )
+    html = (
+        "<html><head><title>Istanbul round</title></head><body><article>"
+        f"<p>Russia proposed a ceasefire of thirty days.</p>{filler}</article></body></html>"
+    )
+    assert len(html) > time_budget.IN_PROCESS_BYTES  # so it is read in a child process
+
+    child = extract_article(html, "https://example.org/a", "test")
+
+    assert child == read_article(html, "https://example.org/a", "test")
+    assert child.title == "Istanbul round"
+    assert "Russia proposed a ceasefire of thirty days." in child.text
+
+
+def test_reading_a_page_stops_at_its_deadline_with_a_clear_failure():
+    html = _table_page(2_000_000)  # about 16 s to extract
+
+    started = time.monotonic()
+    with pytest.raises(IngestError) as caught:
+        extract_article(html, "https://example.org/t", "https://example.org/t", deadline=2)
+
+    assert time.monotonic() - started < 10
+    assert str(caught.value) == (
+        "Could not ingest https://example.org/t: reading it took longer than 2 s; "
+        "send the article's own page or paste its text"
+    )
+
+
+def test_a_large_pdf_is_read_in_a_child_and_its_failures_stay_clear():
+    lines = [f"Round {n}: the delegations exchanged drafts on prisoners." for n in range(40)]
+    # bytes after %%EOF are ignored by readers: a PDF too large to read here
+    data = make_pdf(lines) + b"%" + b"x" * time_budget.IN_PROCESS_BYTES
+    text, _ = extract_pdf_text(data, "big.pdf")
+    assert "Round 39: the delegations exchanged drafts on prisoners." in text
+
+    broken = b"%PDF-1.4\n" + b"0" * (time_budget.IN_PROCESS_BYTES + 1)
+    with pytest.raises(IngestError, match=r"^Could not ingest big\.pdf: the PDF could not be"):
+        extract_pdf_text(broken, "big.pdf")
