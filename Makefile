@@ -30,7 +30,8 @@ test-reliability: $(STAMP)
 
 # The loaders (HTML, PDF, feeds, .jsonl) on 2,000 generated inputs each (about a minute).
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=2000 $(BIN)/pytest -q tests/ingest/test_fuzz_loaders.py
+	FUZZ_EXAMPLES=2000 PROPERTY_EXAMPLES=5000 $(BIN)/pytest -q tests/ingest/test_fuzz_loaders.py \
+		tests/ingest/test_properties.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest retrieval tests
@@ -47,13 +48,16 @@ eval-quick: $(STAMP)
 	$(BIN)/briefbot eval $(EVAL_SETS) --limit 300 --out eval-out
 
 # Speed and memory beside the plain baseline: real-model ingest, then 10k and 100k sentences
-# with the stand-in model (bench-1m adds a million: about an hour).
+# with the stand-in model (bench-1m adds a million: about an hour). Then the load run: 500
+# questions from 50 chats through the Bot API emulator, without and with 6 slow downloads.
 bench: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl
+	$(BIN)/python -m tests.bot.telegram.load
 
 bench-quick: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl --sizes 10000 \
 		--questions 50 --ingest-documents 150
+	$(BIN)/python -m tests.bot.telegram.load --chats 10 --per-chat 5
 
 bench-1m: $(STAMP)
 	$(BIN)/briefbot bench $(EVAL_DIR)/squad-v1.1/documents.jsonl --sizes 10000,100000,1000000

@@ -18,7 +18,7 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.inbox import process_inbox
+from bot.inbox import pending_jobs, process_inbox
 from bot.telegram import messages
 from bot.telegram.alerting import TelegramAlerts
 from bot.telegram.context import BotContext, deps_of, ingest_off_loop
@@ -53,6 +53,10 @@ async def alert_job(context: BotContext) -> None:
 async def inbox_job(context: BotContext) -> None:
     """Ingest what `briefbot ingest` handed over while this bot holds the data directory."""
     deps = context.deps
+    # Look first: with every ingest thread busy (slow downloads) the job would otherwise wait
+    # for one every few seconds with nothing to do, and the scheduler skip its runs.
+    if not await asyncio.to_thread(pending_jobs, deps.settings.data_dir):
+        return
     try:
         results = await ingest_off_loop(
             context, process_inbox, deps.settings.data_dir, deps.services.ingester

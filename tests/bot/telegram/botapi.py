@@ -102,6 +102,7 @@ class Call:
     result: Any = None
     error_code: int | None = None
     description: str | None = None
+    at: float = field(default_factory=time.monotonic, compare=False)  # when it was answered
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
