@@ -71,18 +71,23 @@ def _date(entry: Any) -> date | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).date()
 
 
+def _string(value: Any) -> str:
+    # feedparser leaves None in fields of broken markup ("<ITEM<TITLE</CONTENT<"): never "None".
+    return value if isinstance(value, str) else ""
+
+
 def _item(entry: Any) -> FeedItem:
-    link = entry.get("link") or None
+    link = _string(entry.get("link")) or None
     # The item's own text: its full <content> when the feed gives one, else its <summary>
     # (an empty <summary> beside a full <content> used to leave the item with no text).
-    contents = [_text(str(c.get("value", ""))) for c in entry.get("content") or ()]
-    summary = max([*contents, _text(entry.get("summary", ""))], key=len)
+    contents = [_text(_string(c.get("value"))) for c in entry.get("content") or ()]
+    summary = max([*contents, _text(_string(entry.get("summary")))], key=len)
     ident = entry.get("id") or link
     if not ident:  # no id and no link: the content is the identity
-        ident = hashlib.sha256(f"{entry.get('title', '')}\x1f{summary}".encode()).hexdigest()
+        ident = hashlib.sha256(f"{_string(entry.get('title'))}\x1f{summary}".encode()).hexdigest()
     return FeedItem(
         id=str(ident),
-        title=" ".join(str(entry.get("title", "")).split()),
+        title=" ".join(_string(entry.get("title")).split()),
         link=link,
         summary=summary,
         published=_date(entry),

@@ -113,6 +113,12 @@ def test_a_body_that_looks_like_a_path_is_not_opened_as_a_file(tmp_path) -> None
         parse_feed(str(local).encode(), "http://news.test/feed")
 
 
+def test_fields_broken_markup_leaves_empty_are_empty_not_none() -> None:
+    # Found by `make test`'s fuzzing: feedparser leaves None in the summary of this one.
+    _, [item] = parse_feed(b"<ITEM<TITLE</CONTENT<", "http://feed.test")
+    assert (item.title, item.summary, item.link) == ("", "", None)
+
+
 def test_an_empty_summary_beside_full_content_keeps_the_content() -> None:
     atom = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Wire</title>

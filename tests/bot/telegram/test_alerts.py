@@ -19,12 +19,15 @@ import pytest
 import bot.telegram.jobs
 from bot.alerts.topics import follow, following
 from bot.cli.app import main
+from bot.inbox import hand_over
 from bot.services import Services, build_services
+from bot.settings import Settings
 from bot.state.database import BotState
 from bot.state.subscriptions import disabled_chats
 from bot.telegram import messages
 from bot.telegram.application import build_application
 from bot.telegram.jobs import alerter_of
+from ingest.loaders import load_text
 from retrieval.errors import StoreError
 from retrieval.types import Briefing
 from tests.bot.alerts.alert_examples import briefing
@@ -309,10 +312,13 @@ async def test_a_briefing_stored_by_another_process_through_a_chroma_server_aler
 async def test_a_store_outage_in_a_background_job_is_logged_not_reported_each_time(
     botapi: BotAPIEmulator,
     make_bot: BotFactory,
+    bot_settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     calls = threading.Semaphore(0)
+    # something waits in the inbox: the job only reaches the store when there is
+    hand_over(bot_settings.data_dir, [load_text("Russia proposed a ceasefire.", "test")])
 
     def store_down(*args: object) -> list[object]:
         calls.release()
