@@ -10,12 +10,16 @@ store, a chain or a state connection.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from bot.alerts.alerter import Alerter
 from bot.feeds.poller import FeedPoller
@@ -27,6 +31,8 @@ from retrieval.answer import AnswerPolicy, build_answer_chain
 from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
+from retrieval.generation import AnswerWriter
+from retrieval.local_chat_model import LocalChatModel
 from retrieval.search import HybridSearcher
 from retrieval.store import BriefingStore
 from retrieval.types import Answer, Question
@@ -49,10 +55,19 @@ class Services:
     state: BotState
     alerter: Alerter
     poller: FeedPoller
+    writer: AnswerWriter | None = None  # LLM_PROVIDER: answers written by a language model
+    sources: int = 6  # LLM_SOURCES: how many top sentences the writer is given
 
-    def ask(self, question: Question | str) -> Answer:
-        """Answer one question from the stored briefings."""
-        return self.chain.invoke(question)
+    def ask(self, question: Question | str, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question from the stored briefings: the cited sentences, or, with a
+        language model configured, a written answer checked against them (the cited
+        sentences when it fails). `on_text` gets the written text as it grows."""
+        q = question if isinstance(question, Question) else Question(str(question))
+        quotes = self.chain.invoke(q)
+        if self.writer is None or quotes.abstained or q.max_citations is not None:
+            return quotes  # "More sources" asks for further quotes, never for writing
+        sources = self.chain.invoke(replace(q, max_citations=self.sources))
+        return self.writer.write(sources, quotes, on_text)
 
     def close(self) -> None:
         """Release the fetcher, the state database and the store (and its lock)."""
@@ -129,4 +144,32 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
         state=state,
         alerter=Alerter(store, state),
         poller=FeedPoller(state, ingester, fetcher),
+        writer=build_writer(settings),
+        sources=settings.llm_sources,
     )
+
+
+def build_writer(settings: Settings) -> AnswerWriter | None:
+    """The answer writer of LLM_PROVIDER, or None for extractive answers only."""
+    if settings.llm_provider == "none":
+        return None
+    model: BaseChatModel
+    if settings.llm_provider == "local":
+        model = LocalChatModel.load(
+            settings.llm_model,
+            threads=settings.llm_threads,
+            max_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout,
+        )
+    else:
+        model = ChatOpenAI(
+            model=settings.llm_model or "gpt-4o-mini",
+            base_url=settings.llm_base_url or None,
+            api_key=SecretStr(settings.llm_api_key or "none"),
+            timeout=settings.llm_timeout,
+            max_retries=0,  # a failure falls back to the quotes at once
+            temperature=0,
+            max_completion_tokens=settings.llm_max_tokens,
+        )
+    log.info("written answers by %s", settings.llm_provider)
+    return AnswerWriter(model, settings.llm_timeout)

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     alert_interval: float = 30.0
     inbox_interval: float = 5.0
     feed_interval: float = 600.0
+    llm_provider: Literal["none", "openai", "local"] = "none"
+    llm_model: str = ""  # openai: the model's name; local: the path of a GGUF file
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 30.0
+    llm_threads: int = 1
+    llm_max_tokens: int = 200
+    llm_sources: int = 6
 
     @property
     def chroma_path(self) -> Path:

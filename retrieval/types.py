@@ -83,6 +83,10 @@ class Answer:
     abstained: bool = False
     # How well the briefings cover the question; below the policy's threshold it abstains.
     relevance: float = 0.0
+    # Written by a language model from the citations (retrieval/generation.py), checked;
+    # otherwise `text` is the cited sentences themselves.
+    generated: bool = False
+    note: str = ""  # a line for the user above the answer, e.g. why the quotes are shown
 
 
 @dataclass(frozen=True)

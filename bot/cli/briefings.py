@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from functools import partial
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli.app import Invocation
-from bot.cli.terminal import answer_json, print_answer, print_list
+from bot.cli.terminal import answer_json, print_answer, print_list, streamed
 from bot.inbox import hand_over
 from bot.services import BOT_ROLE, build_fetcher
 from ingest.loaders import expand_sources, load_source
@@ -92,11 +93,13 @@ def cmd_ask(run: Invocation) -> int:
             file=sys.stderr,
         )
         return 2
-    answer = run.services().ask(Question(text=run.args.question, as_of=run.args.as_of))
+    services = run.services()
+    question = Question(text=run.args.question, as_of=run.args.as_of)
     if run.args.json:
+        answer = services.ask(question)
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
     else:
-        print_answer(answer, run.out)
+        print_answer(streamed(partial(services.ask, question), run.out), run.out)
     return 0
 
 

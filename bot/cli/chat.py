@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.console import Console
 from rich.markup import escape
 
 from bot.cli.app import Invocation
-from bot.cli.terminal import print_answer, print_list
+from bot.cli.terminal import print_answer, print_list, streamed
 from bot.services import Services
 from retrieval.errors import BriefbotError
 
@@ -58,4 +60,4 @@ def chat_line(services: Services, line: str, out: Console) -> None:
     elif line.startswith("/"):
         out.print(f"Unknown command {line.split()[0]}. Type /help for the commands.", markup=False)
     else:
-        print_answer(services.ask(line), out)
+        print_answer(streamed(partial(services.ask, line), out), out)

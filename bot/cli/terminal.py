@@ -5,10 +5,11 @@ Nothing from a briefing is ever read as rich markup: it is escaped or printed wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -28,10 +29,13 @@ def console(*, stderr: bool = False) -> Console:
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The machine-readable form of an answer (`ask --json`)."""
+    """The machine-readable form of an answer (`ask --json`): `generated` says whether a
+    language model wrote `answer` (checked against the citations) or it is their own words."""
     return {
         "question": answer.question,
         "answer": answer.text,
+        "generated": answer.generated,
+        "note": answer.note or None,
         "abstained": answer.abstained,
         "citations": [
             {
@@ -48,11 +52,25 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     }
 
 
+def streamed(ask: Callable[[Callable[[str], None] | None], Answer], out: Console) -> Answer:
+    """Run `ask`, showing a written answer as it grows when `out` is a terminal. The growing
+    text is cleared at the end: the checked answer (or the quotes) is printed in its place."""
+    if not out.is_terminal:
+        return ask(None)
+    with Live(Text(""), console=out, transient=True, refresh_per_second=8) as live:
+        return ask(lambda text: live.update(Text(text)))
+
+
 def print_answer(answer: Answer, out: Console) -> None:
-    """An answer for people: numbered quotes, each with its title and date."""
+    """An answer for people: a written answer if there is one, then numbered quotes, each with
+    its title and date."""
+    if answer.note:
+        out.print(answer.note, style="dim", markup=False, highlight=False)
     if answer.abstained:
         out.print(answer.text, markup=False, highlight=False)
         return
+    if answer.generated:
+        out.print(answer.text, markup=False, highlight=False)
     for n, c in enumerate(answer.citations, start=1):
         out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]", highlight=False)
         when = f", {c.published.isoformat()}" if c.published else ""

@@ -142,6 +142,11 @@ def chat_not_allowed(chat_id: int) -> str:
     )
 
 
+def answer_note(note: str) -> str:
+    """The line above an answer that says why it is the quotes alone (the model failed)."""
+    return f"<i>{_e(note)}</i>"
+
+
 def follow_up_note(root: str) -> str:
     """The line above an answer that used the previous question as context."""
     return f"<i>Following up on “{_e(_short(root, _ROOT_CHARS))}”</i>"

@@ -19,7 +19,15 @@ from bot.telegram import messages
 from bot.telegram.chat_action import typing
 from bot.telegram.context import BotContext, off_loop
 from bot.telegram.followup import contextualise
-from bot.telegram.replies import MORE_PREFIX, answer_parts, more_button, more_parts, reply_parts
+from bot.telegram.replies import (
+    MORE_PREFIX,
+    answer_parts,
+    more_button,
+    more_parts,
+    replace_streamed,
+    reply_parts,
+)
+from bot.telegram.streaming import StreamedReply
 from retrieval.types import Question
 
 log = logging.getLogger(__name__)
@@ -72,8 +80,13 @@ async def answer_question(message: Message, context: BotContext, text: str) -> N
     asked = contextualise(text, previous, now=time.time())
     started = time.perf_counter()
     thread = message.message_thread_id if message.is_topic_message else None
+    streamed = StreamedReply(message) if deps.services.writer is not None else None
     async with typing(context.bot, chat_id, thread_id=thread, interval=deps.typing_interval):
-        answer = await off_loop(context, deps.services.ask, Question(asked.question))
+        if streamed is None:
+            answer = await off_loop(context, deps.services.ask, Question(asked.question))
+        else:  # a language model writes the answer: show it as it grows
+            asking = off_loop(context, deps.services.ask, Question(asked.question), streamed.push)
+            answer = await streamed.follow(asking)
     elapsed = time.perf_counter() - started
     log.info("answered in %.2fs with %d citations", elapsed, len(answer.citations))
     shown = [c.sentence_id for c in answer.citations]
@@ -88,9 +101,15 @@ async def answer_question(message: Message, context: BotContext, text: str) -> N
         asked.root,
         shown,
     )
-    note = messages.follow_up_note(asked.follows) if asked.follows else None
+    notes = [messages.follow_up_note(asked.follows)] if asked.follows else []
+    if answer.note:
+        notes.append(messages.answer_note(answer.note))
     markup = None if answer.abstained else more_button(kept.id)
-    await reply_parts(message, answer_parts(answer, note), markup)
+    parts = answer_parts(answer, "\n".join(notes) or None)
+    if streamed is not None and streamed.sent is not None:
+        await replace_streamed(streamed.sent, message, parts, markup)
+    else:
+        await reply_parts(message, parts, markup)
 
 
 async def on_more(update: Update, context: BotContext) -> None:

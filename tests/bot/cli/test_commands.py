@@ -19,6 +19,7 @@ from bot.services import build_services
 from bot.settings import Settings
 from retrieval.chroma_client import open_embedded
 from tests.conftest import SAMPLE, free_port, started_chroma, stop
+from tests.llmserver import Reply, ScriptedLLM
 
 BRIEFBOT = Path(sys.executable).parent / "briefbot"
 
@@ -91,6 +92,33 @@ def test_ask_json_has_the_documented_fields(cli, capsys) -> None:
         assert set(c) >= {"text", "doc_id", "title", "date", "url", "start", "end"}
         assert c["date"] == "2025-06-02"
         assert SAMPLE.read_text().count(c["text"]) == 1
+
+
+def test_ask_json_says_whether_a_language_model_wrote_the_answer(
+    cli, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    quotes = json.loads(_ask_json(cli, capsys))  # no language model
+    with ScriptedLLM() as llm:
+        monkeypatch.setenv("LLM_PROVIDER", "openai")
+        monkeypatch.setenv("LLM_BASE_URL", llm.base_url)
+        first = quotes["citations"][0]["text"]
+        llm.script(Reply(f"{first.rstrip('.')} [1]."))
+        written = json.loads(_ask_json(cli, capsys))
+        llm.script(Reply("Poland proposed 900 tanks [1]."))
+        rejected = json.loads(_ask_json(cli, capsys))
+    assert quotes["generated"] is False and quotes["note"] is None
+    assert written["generated"] is True and written["note"] is None
+    assert written["answer"] == f"{first.rstrip('.')} [1]."
+    assert [c["text"] for c in written["citations"]] == [first]
+    assert rejected["generated"] is False
+    assert rejected["citations"] == quotes["citations"]  # the quotes, as without a model
+
+
+def _ask_json(cli, capsys) -> str:
+    assert cli(["ask", "--json", "What did Russia propose?"]) == 0
+    return str(capsys.readouterr().out)
 
 
 def test_ask_prints_numbered_citations_or_abstains(cli, capsys) -> None:
