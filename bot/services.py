@@ -16,10 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable
-from langchain_openai import ChatOpenAI
-from pydantic import SecretStr
 
 from bot.alerts.alerter import Alerter
 from bot.feeds.poller import FeedPoller
@@ -31,8 +28,7 @@ from retrieval.answer import AnswerPolicy, build_answer_chain
 from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
-from retrieval.generation import AnswerWriter
-from retrieval.local_chat_model import LocalChatModel
+from retrieval.generation import AnswerWriter, local_writer, openai_writer
 from retrieval.search import HybridSearcher
 from retrieval.store import BriefingStore
 from retrieval.types import Answer, Question
@@ -153,23 +149,20 @@ def build_writer(settings: Settings) -> AnswerWriter | None:
     """The answer writer of LLM_PROVIDER, or None for extractive answers only."""
     if settings.llm_provider == "none":
         return None
-    model: BaseChatModel
     if settings.llm_provider == "local":
-        model = LocalChatModel.load(
-            settings.llm_model,
+        writer = local_writer(
+            path=settings.llm_model,
             threads=settings.llm_threads,
-            max_tokens=settings.llm_max_tokens,
             timeout=settings.llm_timeout,
+            max_tokens=settings.llm_max_tokens,
         )
     else:
-        model = ChatOpenAI(
+        writer = openai_writer(
             model=settings.llm_model or "gpt-4o-mini",
             base_url=settings.llm_base_url or None,
-            api_key=SecretStr(settings.llm_api_key or "none"),
+            api_key=settings.llm_api_key or "none",
             timeout=settings.llm_timeout,
-            max_retries=0,  # a failure falls back to the quotes at once
-            temperature=0,
-            max_completion_tokens=settings.llm_max_tokens,
+            max_tokens=settings.llm_max_tokens,
         )
     log.info("written answers by %s", settings.llm_provider)
-    return AnswerWriter(model, settings.llm_timeout)
+    return writer

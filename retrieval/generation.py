@@ -30,6 +30,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_openai import ChatOpenAI
+from pydantic import SecretStr
 
 from retrieval.types import Answer, Citation
 
@@ -190,6 +192,30 @@ class AnswerWriter:
         return replace(
             sources, text=renumbered(text, verdict.cited), citations=cited, generated=True
         )
+
+
+def openai_writer(
+    *, model: str, base_url: str | None, api_key: str, timeout: float, max_tokens: int
+) -> AnswerWriter:
+    """A writer over any OpenAI-compatible server, through langchain-openai."""
+    chat = ChatOpenAI(
+        model=model,
+        base_url=base_url,
+        api_key=SecretStr(api_key),
+        timeout=timeout,
+        max_retries=0,  # a failure falls back to the quotes at once
+        temperature=0,
+        max_completion_tokens=max_tokens,
+    )
+    return AnswerWriter(chat, timeout)
+
+
+def local_writer(*, path: str, threads: int, timeout: float, max_tokens: int) -> AnswerWriter:
+    """A writer over a GGUF file run in this process (the local-llm extra)."""
+    from retrieval.local_chat_model import LocalChatModel
+
+    chat = LocalChatModel.load(path, threads=threads, max_tokens=max_tokens, timeout=timeout)
+    return AnswerWriter(chat, timeout)
 
 
 _END = object()

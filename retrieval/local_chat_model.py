@@ -40,15 +40,15 @@ class LocalChatModel(BaseChatModel):
     @classmethod
     def load(cls, path: str | Path, **fields: Any) -> LocalChatModel:
         """Load the model file now, so that a bad path fails at start-up with a clear error."""
+        file = Path(path)
+        if not file.is_file():
+            raise BriefbotError(f"LLM_MODEL {file} is not a file; give the path of a .gguf model")
         try:
             import xllamacpp
         except ImportError as e:
             raise BriefbotError(
                 "LLM_PROVIDER=local needs the local-llm extra: pip install '.[local-llm]'"
             ) from e
-        file = Path(path)
-        if not file.is_file():
-            raise BriefbotError(f"LLM_MODEL {file} is not a file; give the path of a .gguf model")
         model = cls(path=str(file), **fields)
         params = xllamacpp.CommonParams()
         params.model.path = str(file)
@@ -58,6 +58,7 @@ class LocalChatModel(BaseChatModel):
         params.cpuparams_batch.n_threads = model.threads
         params.warmup = False
         params.sampling.temp = 0.0
+        params.verbosity = 0  # llama.cpp logs every request on stdout otherwise
         try:
             model._server = xllamacpp.Server(params)
         except Exception as e:

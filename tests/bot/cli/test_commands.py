@@ -116,6 +116,18 @@ def test_ask_json_says_whether_a_language_model_wrote_the_answer(
     assert rejected["citations"] == quotes["citations"]  # the quotes, as without a model
 
 
+def test_a_local_model_that_is_not_there_is_one_clear_line(
+    cli, capsys, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LLM_PROVIDER", "local")
+    monkeypatch.setenv("LLM_MODEL", str(tmp_path / "missing.gguf"))
+    assert cli(["ask", "What did Russia propose?"]) == 1
+    out = capsys.readouterr()
+    shown = (out.out + out.err).strip()
+    assert shown.endswith("missing.gguf is not a file; give the path of a .gguf model")
+    assert len(shown.splitlines()) == 1 and "Traceback" not in shown
+
+
 def _ask_json(cli, capsys) -> str:
     assert cli(["ask", "--json", "What did Russia propose?"]) == 0
     return str(capsys.readouterr().out)
