@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from retrieval.recency import asks_about_now, newest_first, prefer_recent
+from retrieval.parties import PARTY_BONUS, prefer_party
+from retrieval.periods import period_in
+from retrieval.recency import NEAR_TIE, SAME_STANDING, asks_about_now, newest_first, prefer_recent
 from retrieval.search import Candidate, HybridSearcher
 from retrieval.types import Answer, Citation, Question
 
@@ -26,6 +29,16 @@ class AnswerPolicy:
     min_relevance: float = 1.16
     # Two sentences this similar (cosine) say the same thing: cite the better one only.
     duplicate_cosine: float = 0.92
+    # News over time (README, "News over time"): what the question asks about in time and whose
+    # action it asks about. `before_news_over_time()` is the ranking before these, for eval.
+    time_references: bool = True  # "in May", "last week": search that period's briefings
+    party_bonus: float = PARTY_BONUS  # "What did Russia propose?": Russia's side acting
+    tie_margin: float = NEAR_TIE  # date breaks ties this close (present questions: wider)
+    present_margin: float = SAME_STANDING
+
+    def before_news_over_time(self) -> AnswerPolicy:
+        """The same policy as the ranking was before time references and parties counted."""
+        return replace(self, time_references=False, party_bonus=0.0, tie_margin=SAME_STANDING)
 
 
 RELEVANCE_CONTEXT = 0.5
@@ -117,15 +130,26 @@ def build_answer_chain(
     def retrieve(question: Question | str) -> tuple[Question, list[Candidate]]:
         q = question if isinstance(question, Question) else Question(text=str(question))
         text = q.text.strip()
+        if not text:
+            return q, []
         limit = max(20, 2 * (q.max_citations or 0))
-        found = searcher.search(text, as_of=q.as_of, limit=limit) if text else []
-        return q, found
+        period = period_in(text, q.as_of or date.today()) if policy.time_references else None
+        if period is not None:  # the briefings of the period the question names, if any
+            end = min(period.end, q.as_of) if q.as_of else period.end
+            within = period.without_words(text)
+            found = searcher.search(within, as_of=end, since=period.start, limit=limit)
+            if found:
+                return q, found
+        return q, searcher.search(text, as_of=q.as_of, limit=limit)
 
     def answer(found: tuple[Question, list[Candidate]]) -> Answer:
         q, candidates = found
-        if asks_about_now(q.text):
+        present = asks_about_now(q.text)
+        if present:
             candidates = prefer_recent(candidates)
+        candidates = prefer_party(q.text, candidates, policy.party_bonus)
         chosen = choose(candidates, policy, q.max_citations)
-        return compose(q, newest_first(chosen), relevance(candidates))
+        margin = policy.present_margin if present else policy.tie_margin
+        return compose(q, newest_first(chosen, margin), relevance(candidates))
 
     return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")

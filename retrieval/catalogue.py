@@ -521,11 +521,16 @@ class Catalogue:
         return [_stored(r) for r in rows]
 
     def lexical_candidates(
-        self, query: Sequence[str], k: int, max_day: int | None = None
+        self,
+        query: Sequence[str],
+        k: int,
+        max_day: int | None = None,
+        min_day: int | None = None,
     ) -> list[StoredSentence]:
-        """The k live sentences that best match the query terms (FTS5's BM25), published up to
-        `max_day` (day_number) if given. Terms held by most sentences are left out of the
-        search: they would make it read a large part of the index for no selectivity."""
+        """The k live sentences that best match the query terms (FTS5's BM25), published from
+        `min_day` up to `max_day` (day_number) where given. Terms held by most sentences are
+        left out of the search: they would make it read a large part of the index for no
+        selectivity."""
         stats = self.statistics(query)
         usable = sorted(
             (stats.sentence_frequency.get(t, 0), t)
@@ -538,18 +543,21 @@ class Catalogue:
         if not chosen:
             return []
         match = " OR ".join(f'"{t}"' for t in chosen)
-        if max_day is None:
+        if max_day is None and min_day is None:
             sql = (
                 f"SELECT {_SENTENCE_COLUMNS} FROM sentences WHERE rowid IN (SELECT rowid FROM "
                 "sentence_fts WHERE sentence_fts MATCH ? ORDER BY rank LIMIT ?)"
             )
             return [_stored(r) for r in self._rows(sql, (match, k))]
+        bounds = [("s.day <= ?", max_day), ("s.day >= ?", min_day)]
+        where = "".join(f" AND {test}" for test, day in bounds if day is not None)
         sql = (
             f"SELECT {', '.join('s.' + c.strip() for c in _SENTENCE_COLUMNS.split(','))} "
             "FROM sentence_fts f JOIN sentences s ON s.rowid = f.rowid "
-            "WHERE sentence_fts MATCH ? AND s.day <= ? ORDER BY f.rank LIMIT ?"
+            f"WHERE sentence_fts MATCH ?{where} ORDER BY f.rank LIMIT ?"
         )
-        return [_stored(r) for r in self._rows(sql, (match, max_day, k))]
+        days = [day for _, day in bounds if day is not None]
+        return [_stored(r) for r in self._rows(sql, (match, *days, k))]
 
     def statistics(self, query: Sequence[str]) -> TermStatistics:
         """Corpus counts and the frequencies of these terms."""

@@ -65,23 +65,30 @@ class HybridSearcher:
         self.weights = weights or SearchWeights()
 
     def search(
-        self, question: str, *, as_of: date | None = None, limit: int = 20
+        self,
+        question: str,
+        *,
+        as_of: date | None = None,
+        since: date | None = None,
+        limit: int = 20,
     ) -> list[Candidate]:
-        """Candidates for question, best first; briefings published after as_of are unknown."""
+        """Candidates for question, best first; briefings published after `as_of`, or before
+        `since` (and undated ones then), are unknown."""
         w, store, catalogue = self.weights, self.store, self.store.catalogue
         query = store.embeddings.encode_query([question])[0]
         query_terms = terms(question)
 
         found: dict[tuple[str, int], StoredSentence | None] = {}
         dense_rows: dict[tuple[str, int], str] = {}
-        for bid, index, rid in store.nearest_sentences(query, w.dense_k, as_of):
+        for bid, index, rid in store.nearest_sentences(query, w.dense_k, as_of, since):
             found[(bid, index)] = None
             dense_rows[(bid, index)] = rid
-        for hit in store.nearest_chunks(query, w.chunk_k, as_of):
+        for hit in store.nearest_chunks(query, w.chunk_k, as_of, since):
             for stored in catalogue.sentences_between(hit.briefing_id, hit.first, hit.last):
                 found[(hit.briefing_id, stored.sentence.index)] = stored
         max_day = day_number(as_of) if as_of is not None else None
-        for stored in catalogue.lexical_candidates(query_terms, w.lexical_k, max_day):
+        min_day = day_number(since) if since is not None else None
+        for stored in catalogue.lexical_candidates(query_terms, w.lexical_k, max_day, min_day):
             found[(stored.sentence.briefing_id, stored.sentence.index)] = stored
         missing = [key for key, stored in found.items() if stored is None]
         known = {key: stored for key, stored in found.items() if stored is not None}
@@ -121,6 +128,8 @@ class HybridSearcher:
             if record is None or vector is None:
                 continue  # removed or replaced since it was found
             if as_of is not None and record.published is not None and record.published > as_of:
+                continue
+            if since is not None and (record.published is None or record.published < since):
                 continue
             dense = float(vector @ query)
             context = max(

@@ -293,11 +293,11 @@ class BriefingStore:
     # -- reading ----------------------------------------------------------------------------
 
     def nearest_sentences(
-        self, vector: np.ndarray, k: int, as_of: date | None = None
+        self, vector: np.ndarray, k: int, as_of: date | None = None, since: date | None = None
     ) -> list[tuple[str, int, str]]:
         """(briefing id, sentence index, row id) of the k live sentences nearest to vector,
-        published by `as_of` (the date filter runs inside Chroma's query)."""
-        hits = self._nearest(self._sentences, vector, k, as_of)
+        published by `as_of` and from `since` (the date filter runs inside Chroma's query)."""
+        hits = self._nearest(self._sentences, vector, k, as_of, since)
         live = self.catalogue.live_tokens([meta["briefing_id"] for _, meta in hits])
         return [
             (meta["briefing_id"], int(meta["index"]), rid)
@@ -306,10 +306,10 @@ class BriefingStore:
         ]
 
     def nearest_chunks(
-        self, vector: np.ndarray, k: int, as_of: date | None = None
+        self, vector: np.ndarray, k: int, as_of: date | None = None, since: date | None = None
     ) -> list[ChunkHit]:
-        """The k live chunks nearest to vector, published by `as_of`."""
-        hits = self._nearest(self._chunks, vector, k, as_of)
+        """The k live chunks nearest to vector, published by `as_of` and from `since`."""
+        hits = self._nearest(self._chunks, vector, k, as_of, since)
         live = self.catalogue.live_tokens([meta["briefing_id"] for _, meta in hits])
         return [
             ChunkHit(rid, meta["briefing_id"], int(meta["first"]), int(meta["last"]))
@@ -318,11 +318,21 @@ class BriefingStore:
         ]
 
     def _nearest(
-        self, collection: Any, vector: np.ndarray, k: int, as_of: date | None
+        self,
+        collection: Any,
+        vector: np.ndarray,
+        k: int,
+        as_of: date | None,
+        since: date | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
         # No count() first: it cost as much as the query at 100k rows, and Chroma returns fewer
         # than k (or none) by itself.
-        where = {"day": {"$lte": day_number(as_of)}} if as_of is not None else None
+        tests: list[dict[str, Any]] = []
+        if as_of is not None:
+            tests.append({"day": {"$lte": day_number(as_of)}})
+        if since is not None:
+            tests.append({"day": {"$gte": day_number(since)}})
+        where = tests[0] if len(tests) == 1 else ({"$and": tests} if tests else None)
         got = self._call(
             collection.query,
             query_embeddings=[np.asarray(vector, dtype=np.float32)],

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from bot.cli.app import Invocation
 from bot.evaluation.bench import run_bench
+from bot.evaluation.news_over_time import KINDS, NewsResult, evaluate_news
 from bot.evaluation.qa_sets import METRIC_ROWS, SetResult, evaluate_sets, format_value
 
 
@@ -58,7 +59,28 @@ def cmd_eval(run: Invocation) -> int:
             out.print(eval_table(result))
             out.print(curve_table(result))
             out.print(f"predictions: {result.predictions}", markup=False)
+        bar.update(task, description="news over time", completed=0, total=None)
+        out.print(news_table(evaluate_news(settings, build=run.build)))
     return 0
+
+
+def news_table(result: NewsResult) -> Table:
+    """First-citation accuracy on dated questions by kind, beside the ranking before."""
+    table = Table(
+        title="news over time: first citation right (bot/evaluation/news_over_time, "
+        f"{sum(result.totals.values())} questions)"
+    )
+    table.add_column("questions")
+    table.add_column("briefbot", justify="right")
+    table.add_column("before time references and parties", justify="right")
+    for kind in KINDS:
+        total = result.totals[kind]
+        table.add_row(
+            f"{kind} ({total})",
+            format_value(result.now[kind] / total if total else None, "share"),
+            format_value(result.before[kind] / total if total else None, "share"),
+        )
+    return table
 
 
 def eval_table(result: SetResult) -> Table:

@@ -1,0 +1,109 @@
+"""The news-over-time table of `make eval`: first-citation accuracy on dated questions about one
+story, by kind (party, time, present), today's ranking beside the ranking before time
+references and parties counted, in the same run and store.
+
+The set ships in bot/evaluation/news_over_time/ (see its README).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+from ingest.loaders import load_jsonl
+from retrieval.answer import AnswerPolicy, build_answer_chain
+from retrieval.types import Answer, Question
+
+NEWS_SET = Path(__file__).resolve().parent / "news_over_time"
+KINDS = ("party", "time", "present")
+
+
+@dataclass(frozen=True)
+class NewsQuestion:
+    """A dated question and what its first citation must contain."""
+
+    id: str
+    kind: str
+    text: str
+    asked_on: date
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewsResult:
+    """Questions right per kind, for today's ranking and the one before."""
+
+    totals: dict[str, int]
+    now: dict[str, int]
+    before: dict[str, int]
+    misses: list[str]  # ids today's ranking got wrong
+
+
+def read_news_questions(path: Path) -> list[NewsQuestion]:
+    """The questions of a news-over-time set."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            raw: dict[str, Any] = json.loads(line)
+            found.append(
+                NewsQuestion(
+                    raw["id"],
+                    raw["kind"],
+                    raw["question"],
+                    date.fromisoformat(raw["date"]),
+                    tuple(raw["answers"]),
+                )
+            )
+    return found
+
+
+def first_is_right(answer: Answer, q: NewsQuestion) -> bool:
+    """Whether the first citation contains one of the expected answers."""
+    if not answer.citations:
+        return False
+    first = answer.citations[0].sentence.casefold()
+    return any(expected.casefold() in first for expected in q.answers)
+
+
+def evaluate_news(
+    settings: Settings,
+    directory: Path = NEWS_SET,
+    *,
+    model: Any = None,
+    build: Callable[..., Services] = build_services,
+) -> NewsResult:
+    """Ingest the set into a fresh store and ask every question with both rankings."""
+    questions = read_news_questions(directory / "questions.jsonl")
+    policy = AnswerPolicy(
+        max_citations=settings.max_citations, min_relevance=settings.min_relevance
+    )
+    with tempfile.TemporaryDirectory(prefix="briefbot-news-") as tmp:
+        local = settings.model_copy(
+            update={"data_dir": Path(tmp), "chroma_host": "", "llm_provider": "none"}
+        )
+        services = build(local, model=model) if model is not None else build(local)
+        try:
+            list(services.ingester.ingest_many(load_jsonl(directory / "documents.jsonl")))
+            today = build_answer_chain(services.searcher, policy)
+            before = build_answer_chain(services.searcher, policy.before_news_over_time())
+            totals = dict.fromkeys(KINDS, 0)
+            now, earlier = dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)
+            misses = []
+            for q in questions:
+                asked = Question(q.text, as_of=q.asked_on)
+                totals[q.kind] += 1
+                if first_is_right(today.invoke(asked), q):
+                    now[q.kind] += 1
+                else:
+                    misses.append(q.id)
+                earlier[q.kind] += first_is_right(before.invoke(asked), q)
+        finally:
+            services.close()
+    return NewsResult(totals, now, earlier, misses)
