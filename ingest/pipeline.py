@@ -14,6 +14,7 @@ from ingest.identity import content_version
 from ingest.loaders import expand_sources, load_source
 from ingest.sentences import split_sentences
 from retrieval.errors import BriefbotError
+from retrieval.speakers import speakers
 from retrieval.store import BriefingRows, BriefingStore
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
@@ -38,17 +39,23 @@ class IngestResult:
 
 
 def sentences_of(briefing: Briefing) -> list[Sentence]:
-    """The briefing's sentences with ids `briefing_id:sN` and offsets into its text."""
+    """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, and who
+    said each one when it reports someone's words."""
+    spans = split_sentences(briefing.text)
+    texts = [briefing.text[start:end] for start, end in spans]
     return [
         Sentence(
             id=f"{briefing.id}:s{i}",
             briefing_id=briefing.id,
             index=i,
-            text=briefing.text[start:end],
+            text=text,
             start=start,
             end=end,
+            speaker=speaker,
         )
-        for i, (start, end) in enumerate(split_sentences(briefing.text))
+        for i, ((start, end), text, speaker) in enumerate(
+            zip(spans, texts, speakers(texts), strict=True)
+        )
     ]
 
 

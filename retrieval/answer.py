@@ -8,11 +8,13 @@ from datetime import date
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from retrieval.catalogue import StoredSentence
 from retrieval.parties import PARTY_BONUS, prefer_party
 from retrieval.periods import period_in
 from retrieval.recency import NEAR_TIE, SAME_STANDING, asks_about_now, newest_first, prefer_recent
 from retrieval.search import Candidate, HybridSearcher
-from retrieval.types import Answer, Citation, Question
+from retrieval.store import BriefingStore
+from retrieval.types import Answer, BriefingRecord, Citation, Question
 
 NOTHING_FOUND = "I found nothing about that in the briefings."
 _WORDS = re.compile(r"\w+")
@@ -70,8 +72,12 @@ def relevance(candidates: list[Candidate]) -> float:
 
 def citation_of(candidate: Candidate) -> Citation:
     """The citation for a candidate: the stored sentence verbatim and its briefing's details."""
-    sentence = candidate.stored.sentence
-    record = candidate.record
+    return citation_from(candidate.stored, candidate.record, candidate.score)
+
+
+def citation_from(stored: StoredSentence, record: BriefingRecord, score: float = 0.0) -> Citation:
+    """The citation of a stored sentence of a briefing."""
+    sentence = stored.sentence
     return Citation(
         sentence=sentence.text,
         doc_id=record.id,
@@ -80,8 +86,9 @@ def citation_of(candidate: Candidate) -> Citation:
         end=sentence.end,
         published=record.published,
         url=record.url,
-        score=round(candidate.score, 4),
+        score=round(score, 4),
         sentence_id=sentence.id,
+        speaker=sentence.speaker,
     )
 
 
@@ -116,6 +123,17 @@ def compose(question: Question, chosen: list[Candidate], relevance: float = 0.0)
     citations = tuple(citation_of(c) for c in chosen)
     text = " ".join(f"{c.sentence} [{n}]" for n, c in enumerate(citations, start=1))
     return Answer(question.text, text, citations=citations, relevance=score)
+
+
+def statements_by(store: BriefingStore, name: str, limit: int = 10) -> list[Citation]:
+    """What a person said, as citations, newest briefing first (`/who`, `briefbot who`)."""
+    found = store.catalogue.statements_by(name, limit)
+    records = store.catalogue.records_of([s.sentence.briefing_id for s in found])
+    return [
+        citation_from(s, records[s.sentence.briefing_id])
+        for s in found
+        if s.sentence.briefing_id in records
+    ]
 
 
 def build_answer_chain(

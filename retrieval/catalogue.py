@@ -37,6 +37,7 @@ from typing import Any
 
 from retrieval.errors import StoreError
 from retrieval.lexical import terms as text_terms
+from retrieval.speakers import speakers
 from retrieval.sqlite_file import use_write_ahead_log
 from retrieval.types import BriefingRecord, Sentence
 
@@ -121,7 +122,23 @@ def _statements(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_catalogue,)
+def _m002_speakers(db: sqlite3.Connection) -> None:
+    """Who said each sentence (retrieval/speakers.py), found for the sentences already there."""
+    db.execute("ALTER TABLE sentences ADD COLUMN speaker TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX sentences_by_speaker ON sentences (speaker) WHERE speaker != ''")
+    briefing_ids = [bid for (bid,) in db.execute("SELECT id FROM briefings")]
+    for bid in briefing_ids:
+        rows = db.execute(
+            "SELECT rowid, text FROM sentences WHERE briefing_id = ? ORDER BY idx", (bid,)
+        ).fetchall()
+        found = speakers([text for _, text in rows])
+        db.executemany(
+            "UPDATE sentences SET speaker = ? WHERE rowid = ?",
+            [(who, rowid) for (rowid, _), who in zip(rows, found, strict=True) if who],
+        )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_m001_catalogue, _m002_speakers)
 
 
 @dataclass(frozen=True)
@@ -157,7 +174,7 @@ class TermStatistics:
 
 
 _RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
-_SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms"
+_SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker"
 
 
 def _record(row: tuple[Any, ...]) -> BriefingRecord:
@@ -175,8 +192,8 @@ def _record(row: tuple[Any, ...]) -> BriefingRecord:
 
 
 def _stored(row: tuple[Any, ...]) -> StoredSentence:
-    rowid, bid, idx, start, end, text, chunks, terms = row
-    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end)
+    rowid, bid, idx, start, end, text, chunks, terms, speaker = row
+    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker)
     numbers = tuple(int(n) for n in chunks.split(",") if n)
     return StoredSentence(rowid, sentence, numbers, tuple(terms.split()))
 
@@ -373,8 +390,9 @@ class Catalogue:
             length += len(found)
             joined = " ".join(found)
             cursor = db.execute(
-                "INSERT INTO sentences (briefing_id, idx, start, end, text, chunks, terms, day) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sentences "
+                "(briefing_id, idx, start, end, text, chunks, terms, day, speaker) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     sentence.index,
@@ -384,6 +402,7 @@ class Catalogue:
                     ",".join(str(c) for c in chunks),
                     joined,
                     day,
+                    sentence.speaker,
                 ),
             )
             db.execute(
@@ -502,6 +521,21 @@ class Catalogue:
                 stored = _stored(row)
                 found[(stored.sentence.briefing_id, stored.sentence.index)] = stored
         return found
+
+    def statements_by(self, name: str, limit: int) -> list[StoredSentence]:
+        """Live sentences whose speaker's name holds `name` as whole words (any case), the
+        newest briefings first and in text order within one."""
+        words = " ".join(name.lower().split())
+        if not words:
+            return []
+        columns = ", ".join("s." + c.strip() for c in _SENTENCE_COLUMNS.split(","))
+        sql = (
+            f"SELECT {columns} FROM sentences s JOIN briefings b ON b.id = s.briefing_id "
+            "WHERE s.speaker != '' AND (' ' || lower(s.speaker) || ' ') LIKE ? ESCAPE '\\' "
+            "ORDER BY s.day DESC, b.seq DESC, s.idx LIMIT ?"
+        )
+        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [_stored(r) for r in self._rows(sql, (f"% {escaped} %", limit))]
 
     def sentences_between(self, briefing_id: str, first: int, last: int) -> list[StoredSentence]:
         """A live briefing's sentences first..last (a chunk's members), in order."""

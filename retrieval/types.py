@@ -30,6 +30,7 @@ class Sentence:
     text: str
     start: int
     end: int
+    speaker: str = ""  # who said it, when it reports someone's words (retrieval/speakers.py)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Citation:
     url: str | None = None
     score: float = 0.0
     sentence_id: str = ""  # `briefing_id:sN`: which stored sentence this is
+    speaker: str = ""  # who said it, when known
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list stored briefings, newest first")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
 
+    p = sub.add_parser("who", help="what a person said in the briefings, newest first")
+    p.add_argument("name", help="a name as the briefings write it, e.g. Medinsky")
+    p.add_argument("--limit", type=int, default=10, help="how many statements (default 10)")
+    p.add_argument("--json", action="store_true", help="print the statements as JSON")
+
     p = sub.add_parser("remove", help="forget a briefing (its id, or a unique prefix of it)")
     p.add_argument("id")
 
@@ -175,6 +180,7 @@ def commands() -> dict[str, Callable[[Invocation], int]]:
         "ingest": briefings.cmd_ingest,
         "ask": briefings.cmd_ask,
         "list": briefings.cmd_list,
+        "who": briefings.cmd_who,
         "remove": briefings.cmd_remove,
         "start": briefings.cmd_start,
         "chat": chat.cmd_chat,

@@ -17,8 +17,9 @@ from bot.inbox import hand_over
 from bot.services import BOT_ROLE, build_fetcher
 from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
+from retrieval.answer import statements_by
 from retrieval.errors import BriefbotError, StoreLockedError
-from retrieval.types import Question
+from retrieval.types import Answer, Question
 
 
 def cmd_ingest(run: Invocation) -> int:
@@ -101,6 +102,23 @@ def cmd_ask(run: Invocation) -> int:
     else:
         print_answer(streamed(partial(services.ask, question), run.out), run.out)
     return 0
+
+
+def cmd_who(run: Invocation) -> int:
+    """What a person said, newest first; 1 when the briefings quote no one of that name."""
+    name = " ".join(run.args.name.split())
+    if not name:
+        print("usage: briefbot who NAME, e.g. briefbot who Medinsky", file=sys.stderr)
+        return 2
+    said = statements_by(run.services().store, name, max(1, run.args.limit))
+    if run.args.json:
+        answer = Answer(question=name, text="", citations=tuple(said), abstained=not said)
+        print(json.dumps(answer_json(answer)["citations"], ensure_ascii=False, indent=2))
+    elif not said:
+        run.out.print(f"The briefings quote no one called {name}.", markup=False)
+    else:
+        print_answer(Answer(question=name, text="", citations=tuple(said)), run.out)
+    return 0 if said else 1
 
 
 def cmd_list(run: Invocation) -> int:

@@ -46,6 +46,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "url": c.url,
                 "start": c.start,
                 "end": c.end,
+                "speaker": c.speaker or None,
             }
             for c in answer.citations
         ],
@@ -75,7 +76,8 @@ def print_answer(answer: Answer, out: Console) -> None:
         out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]", highlight=False)
         when = f", {c.published.isoformat()}" if c.published else ""
         link = f"  {c.url}" if c.url else ""
-        out.print(f"    — {c.title}{when}{link}", style="dim", markup=False, highlight=False)
+        who = f"{c.speaker} · " if c.speaker else ""
+        out.print(f"    — {who}{c.title}{when}{link}", style="dim", markup=False, highlight=False)
 
 
 def print_list(records: Sequence[BriefingRecord], out: Console) -> None:

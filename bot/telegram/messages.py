@@ -26,17 +26,31 @@ COMMANDS: dict[str, str] = {
     "forget": "Remove a briefing: /forget ID",
     "follow": "Alert this chat to new briefings on a topic",
     "following": "The topics this chat follows",
+    "who": "What a person said: /who NAME",
     "unfollow": "Stop following a topic: /unfollow N",
     "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
 # Everyone sees what they may use; admins also see the commands that change the store or alerts.
-PRIVATE_COMMANDS = ("latest", "list", "following", "help")
-GROUP_COMMANDS = ("ask", "latest", "list", "following", "help")
+PRIVATE_COMMANDS = ("latest", "list", "who", "following", "help")
+GROUP_COMMANDS = ("ask", "latest", "list", "who", "following", "help")
 ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "feed")
 
 # ---- asking ---------------------------------------------------------------------------------
 
 USAGE_ASK = "Usage: /ask QUESTION, e.g. /ask What did Russia propose?"
+USAGE_WHO = "Usage: /who NAME, e.g. /who Medinsky"
+
+
+def said_by(name: str) -> str:
+    """The heading above what a person said."""
+    return f"<b>What {_e(name)} said, newest first</b>"
+
+
+def said_nothing(name: str) -> str:
+    """/who for a name no briefing quotes."""
+    return f"The briefings quote no one called {_e(name)}."
+
+
 MORE_BUTTON = "More sources"
 NO_MORE_SOURCES = "No further sources for this question."
 QUESTION_EXPIRED = "I no longer have that question; please ask it again."
@@ -114,6 +128,7 @@ def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
         "<b>Browse</b>",
         "/latest — the newest briefings",
         "/list — every briefing, with its id",
+        "/who NAME — what a person said, newest first",
         "",
         "<b>Alerts</b>",
         "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "

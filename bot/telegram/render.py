@@ -12,7 +12,7 @@ and trims a line that alone is too long.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from html import escape, unescape
 
@@ -122,6 +122,7 @@ class _Item:
     title: str
     url: str | None
     published: date | None
+    speaker: str = ""
 
     def html(self, sentence_html: str | None = None) -> str:
         if sentence_html is None:
@@ -130,7 +131,8 @@ class _Item:
         if self.url:
             title = f'<a href="{escape(self.url, quote=True)}">{title}</a>'
         when = f", {format_date(self.published)}" if self.published else ""
-        return f"[{self.number}] <i>{sentence_html}</i>\n— {title}{when}"
+        who = f"{_escape(self.speaker)} · " if self.speaker else ""
+        return f"[{self.number}] <i>{sentence_html}</i>\n— {who}{title}{when}"
 
 
 def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
@@ -140,16 +142,17 @@ def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
         title=_one_line(citation.title) or UNTITLED,
         url=safe_url(citation.url),
         published=citation.published,
+        speaker=_one_line(citation.speaker),
     )
     rendered = item.html()
     if limit is None or len(rendered) <= limit:
         return rendered
     # Too long for one message: give up the link, then title length, before the sentence.
     if item.url and (len(item.url) > _MAX_LINKED_URL or len(item.html("")) > limit // 2):
-        item = _Item(item.number, item.sentence, item.title, None, item.published)
+        item = replace(item, url=None)
     if len(item.html("")) > limit // 2:
         title = _trim_plain(item.title, limit // 4)
-        item = _Item(item.number, item.sentence, title, item.url, item.published)
+        item = replace(item, title=title)
     room = limit - len(item.html(""))
     return item.html(_trim_escaped(item.sentence, room))
 
@@ -179,7 +182,9 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
 
 def _source_text(citation: Citation) -> str:
     title = _one_line(citation.title) or UNTITLED
-    return f"{title}, {format_date(citation.published)}" if citation.published else title
+    who = f"{_one_line(citation.speaker)} · " if citation.speaker else ""
+    when = f", {format_date(citation.published)}" if citation.published else ""
+    return f"{who}{title}{when}"
 
 
 def _escape(text: str) -> str:

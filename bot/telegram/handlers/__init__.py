@@ -31,6 +31,7 @@ from bot.telegram.handlers.browsing import (
     cmd_help,
     cmd_latest,
     cmd_list,
+    cmd_who,
     on_unknown_command,
 )
 from bot.telegram.handlers.errors import gate, on_error
@@ -51,6 +52,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (("ingest",), cmd_ingest),
         (("latest",), cmd_latest),
         (("list", "sources"), cmd_list),
+        (("who",), cmd_who),
         (("forget",), cmd_forget),
         (("follow",), cmd_follow),
         (("following",), cmd_following),

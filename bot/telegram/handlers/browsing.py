@@ -8,7 +8,9 @@ from telegram.constants import ChatType
 from bot.telegram import messages
 from bot.telegram.context import BotContext, off_loop
 from bot.telegram.handlers.permissions import require_admin
-from bot.telegram.render import split_html_messages
+from bot.telegram.render import BLOCK_SEPARATOR, render_answer_html, split_html_messages
+from retrieval.answer import statements_by
+from retrieval.types import Answer
 
 
 async def cmd_help(update: Update, context: BotContext) -> None:
@@ -35,6 +37,28 @@ async def cmd_list(update: Update, context: BotContext) -> None:
     assert message is not None
     records = await off_loop(context, context.deps.services.store.records)
     for part in split_html_messages(messages.listing(records)):
+        await message.reply_html(part)
+
+
+WHO_LIMIT = 10  # statements /who shows
+
+
+async def cmd_who(update: Update, context: BotContext) -> None:
+    """/who NAME: what a person said in the briefings, newest first, cited."""
+    message = update.effective_message
+    assert message is not None
+    name = " ".join(context.args or [])
+    if not name:
+        await message.reply_html(messages.USAGE_WHO)
+        return
+    store = context.deps.services.store
+    said = await off_loop(context, statements_by, store, name, WHO_LIMIT)
+    if not said:
+        await message.reply_html(messages.said_nothing(name))
+        return
+    listing = Answer(question=name, text="", citations=tuple(said))
+    html = f"{messages.said_by(name)}{BLOCK_SEPARATOR}{render_answer_html(listing)}"
+    for part in split_html_messages(html):
         await message.reply_html(part)
 
 

@@ -128,6 +128,19 @@ def test_a_local_model_that_is_not_there_is_one_clear_line(
     assert len(shown.splitlines()) == 1 and "Traceback" not in shown
 
 
+def test_who_lists_what_a_person_said_with_the_speaker(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    assert cli(["who", "--json", "Keceli"]) == 0
+    [said] = json.loads(capsys.readouterr().out)
+    assert said["speaker"] == "Oncu Keceli" and said["date"] == "2025-06-02"
+    assert SAMPLE.read_text().count(said["text"]) == 1
+    assert cli(["who", "Keceli"]) == 0
+    assert "Oncu Keceli · " in capsys.readouterr().out
+    assert cli(["who", "Nobody"]) == 1
+    assert capsys.readouterr().out.strip() == "The briefings quote no one called Nobody."
+
+
 def _ask_json(cli, capsys) -> str:
     assert cli(["ask", "--json", "What did Russia propose?"]) == 0
     return str(capsys.readouterr().out)

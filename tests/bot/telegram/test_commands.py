@@ -10,7 +10,7 @@ USER = 1001
 ADMIN = 4242
 GROUP = -1002003004005
 SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
-USER_MENU = ["latest", "list", "following", "help"]
+USER_MENU = ["latest", "list", "who", "following", "help"]
 ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
 
 
@@ -99,3 +99,18 @@ async def test_open_bots_offer_ingest_to_everyone(
     assert "ingest" in private and "forget" in private
     assert admins == ["ask", *ADMIN_MENU]
     assert unknown.result["text"] == messages.UNKNOWN_COMMAND
+
+
+async def test_who_shows_what_a_person_said_cited(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling():
+        [said] = await briefbot.say(USER, "/who keceli")
+        [_, nobody] = await briefbot.say(USER, "/who Nobody <b>", count=2)
+        [_, _, usage] = await briefbot.say(USER, "/who", count=3)
+    lines = said.result["text"].split("\n")
+    assert lines[0] == "What keceli said, newest first"
+    assert lines[2].startswith("[1] Following the talks, Turkish Foreign Ministry spokesperson")
+    assert lines[-1].startswith("— Oncu Keceli · ")
+    assert nobody.result["text"] == "The briefings quote no one called Nobody <b>."
+    assert usage.result["text"] == messages.USAGE_WHO
