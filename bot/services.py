@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,14 @@ from bot.settings import Settings
 from bot.state.database import STATE_FILE, BotState
 from ingest.fetch import UrlFetcher
 from ingest.pipeline import Ingester
-from retrieval.answer import AnswerPolicy, build_answer_chain
+from retrieval.answer import NOTHING_FOUND, AnswerPolicy, build_answer_chain
 from retrieval.catalogue import Catalogue
 from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
 from retrieval.generation import AnswerWriter, local_writer, openai_writer
 from retrieval.search import HybridSearcher
 from retrieval.store import BriefingStore
+from retrieval.timeline import TimelineEntry, asks_for_timeline, timeline
 from retrieval.types import Answer, Question
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class Services:
     state: BotState
     alerter: Alerter
     poller: FeedPoller
+    policy: AnswerPolicy = field(default_factory=AnswerPolicy)
     writer: AnswerWriter | None = None  # LLM_PROVIDER: answers written by a language model
     sources: int = 6  # LLM_SOURCES: how many top sentences the writer is given
 
@@ -59,11 +62,28 @@ class Services:
         language model configured, a written answer checked against them (the cited
         sentences when it fails). `on_text` gets the written text as it grows."""
         q = question if isinstance(question, Question) else Question(str(question))
+        if q.max_citations is None and asks_for_timeline(q.text):
+            moved = self.timeline_answer(q)
+            if len(moved.citations) >= 2:  # dated statements to compare; else answer plainly
+                return moved
         quotes = self.chain.invoke(q)
         if self.writer is None or quotes.abstained or q.max_citations is not None:
             return quotes  # "More sources" asks for further quotes, never for writing
         sources = self.chain.invoke(replace(q, max_citations=self.sources))
         return self.writer.write(sources, quotes, on_text)
+
+    def timeline(self, topic: str, as_of: date | None = None) -> list[TimelineEntry]:
+        """The dated statements on a topic, oldest first, one per story and day."""
+        return timeline(self.searcher, topic, as_of=as_of, policy=self.policy)
+
+    def timeline_answer(self, question: Question) -> Answer:
+        """A question about change over time, answered by its timeline (oldest first)."""
+        entries = self.timeline(question.text, question.as_of)
+        if not entries:
+            return Answer(question.text, NOTHING_FOUND, abstained=True)
+        citations = tuple(e.citation for e in entries)
+        text = " ".join(f"{c.sentence} [{n}]" for n, c in enumerate(citations, start=1))
+        return Answer(question.text, text, citations=citations)
 
     def close(self) -> None:
         """Release the fetcher, the state database and the store (and its lock)."""
@@ -140,6 +160,7 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
         state=state,
         alerter=Alerter(store, state),
         poller=FeedPoller(state, ingester, fetcher),
+        policy=policy,
         writer=build_writer(settings),
         sources=settings.llm_sources,
     )

@@ -120,7 +120,11 @@ def compose(question: Question, chosen: list[Candidate], relevance: float = 0.0)
     score = round(relevance, 4)
     if not chosen:
         return Answer(question.text, NOTHING_FOUND, abstained=True, relevance=score)
-    citations = tuple(citation_of(c) for c in chosen)
+    # Quotes of one briefing go together (its title and date are shown once), in the order
+    # each briefing's best quote came.
+    first_seen = {bid: n for n, bid in reversed(list(enumerate(c.record.id for c in chosen)))}
+    together = sorted(chosen, key=lambda c: first_seen[c.record.id])  # stable within one
+    citations = tuple(citation_of(c) for c in together)
     text = " ".join(f"{c.sentence} [{n}]" for n, c in enumerate(citations, start=1))
     return Answer(question.text, text, citations=citations, relevance=score)
 

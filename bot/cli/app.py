@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list stored briefings, newest first")
     p.add_argument("--json", action="store_true", help="print the list as JSON")
 
+    p = sub.add_parser("timeline", help="a topic's dated statements across briefings, oldest first")
+    p.add_argument("topic", help="e.g. 'ceasefire' or 'prisoner exchange'")
+    p.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="ignore briefings published after this day",
+    )
+
     p = sub.add_parser("who", help="what a person said in the briefings, newest first")
     p.add_argument("name", help="a name as the briefings write it, e.g. Medinsky")
     p.add_argument("--limit", type=int, default=10, help="how many statements (default 10)")
@@ -181,6 +191,7 @@ def commands() -> dict[str, Callable[[Invocation], int]]:
         "ask": briefings.cmd_ask,
         "list": briefings.cmd_list,
         "who": briefings.cmd_who,
+        "timeline": briefings.cmd_timeline,
         "remove": briefings.cmd_remove,
         "start": briefings.cmd_start,
         "chat": chat.cmd_chat,

@@ -12,13 +12,14 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from bot.cli.app import Invocation
-from bot.cli.terminal import answer_json, print_answer, print_list, streamed
+from bot.cli.terminal import answer_json, print_answer, print_list, print_timeline, streamed
 from bot.inbox import hand_over
 from bot.services import BOT_ROLE, build_fetcher
 from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
 from retrieval.answer import statements_by
 from retrieval.errors import BriefbotError, StoreLockedError
+from retrieval.timeline import timeline_json
 from retrieval.types import Answer, Question
 
 
@@ -119,6 +120,22 @@ def cmd_who(run: Invocation) -> int:
     else:
         print_answer(Answer(question=name, text="", citations=tuple(said)), run.out)
     return 0 if said else 1
+
+
+def cmd_timeline(run: Invocation) -> int:
+    """A topic's dated statements, oldest first; 1 when the briefings do not cover it."""
+    topic = " ".join(run.args.topic.split())
+    if not topic:
+        print("usage: briefbot timeline TOPIC, e.g. briefbot timeline ceasefire", file=sys.stderr)
+        return 2
+    entries = run.services().timeline(topic, run.args.as_of)
+    if run.args.json:
+        print(json.dumps(timeline_json(topic, entries), ensure_ascii=False, indent=2))
+    elif not entries:
+        run.out.print(f"The briefings hold no dated statements on {topic}.", markup=False)
+    else:
+        print_timeline(entries, run.out)
+    return 0 if entries else 1
 
 
 def cmd_list(run: Invocation) -> int:

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from retrieval.timeline import TimelineEntry
 from retrieval.types import Answer, BriefingRecord
 
 # Lines written to a pipe or a file are not wrapped at 80 columns (one failure is one line).
@@ -72,12 +73,26 @@ def print_answer(answer: Answer, out: Console) -> None:
         return
     if answer.generated:
         out.print(answer.text, markup=False, highlight=False)
-    for n, c in enumerate(answer.citations, start=1):
-        out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]", highlight=False)
+    citations = answer.citations
+    for n, c in enumerate(citations, start=1):
+        who = f" ({escape(c.speaker)})" if c.speaker else ""
+        out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]{who}", highlight=False)
+        if n < len(citations) and citations[n].doc_id == c.doc_id:
+            continue  # the next quote is from the same briefing: its source line comes once
         when = f", {c.published.isoformat()}" if c.published else ""
         link = f"  {c.url}" if c.url else ""
-        who = f"{c.speaker} · " if c.speaker else ""
-        out.print(f"    — {who}{c.title}{when}{link}", style="dim", markup=False, highlight=False)
+        out.print(f"    — {c.title}{when}{link}", style="dim", markup=False, highlight=False)
+
+
+def print_timeline(entries: Sequence[TimelineEntry], out: Console) -> None:
+    """A timeline for people: one dated line per story, its quote, its outlets."""
+    for e in entries:
+        c = e.citation
+        who = f" ({escape(c.speaker)})" if c.speaker else ""
+        out.print(f"[bold]{e.day.isoformat()}[/bold] [italic]{escape(c.sentence)}[/italic]{who}")
+        others = "; also " + "; ".join(a.title for a in e.also) if e.also else ""
+        link = f"  {c.url}" if c.url else ""
+        out.print(f"    — {c.title}{others}{link}", style="dim", markup=False)
 
 
 def print_list(records: Sequence[BriefingRecord], out: Console) -> None:

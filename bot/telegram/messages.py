@@ -27,18 +27,35 @@ COMMANDS: dict[str, str] = {
     "follow": "Alert this chat to new briefings on a topic",
     "following": "The topics this chat follows",
     "who": "What a person said: /who NAME",
+    "timeline": "How a topic moved: /timeline TOPIC",
     "unfollow": "Stop following a topic: /unfollow N",
     "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
 # Everyone sees what they may use; admins also see the commands that change the store or alerts.
-PRIVATE_COMMANDS = ("latest", "list", "who", "following", "help")
-GROUP_COMMANDS = ("ask", "latest", "list", "who", "following", "help")
+PRIVATE_COMMANDS = ("latest", "list", "who", "timeline", "following", "help")
+GROUP_COMMANDS = ("ask", "latest", "list", "who", "timeline", "following", "help")
 ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "feed")
 
 # ---- asking ---------------------------------------------------------------------------------
 
 USAGE_ASK = "Usage: /ask QUESTION, e.g. /ask What did Russia propose?"
 USAGE_WHO = "Usage: /who NAME, e.g. /who Medinsky"
+USAGE_TIMELINE = "Usage: /timeline TOPIC, e.g. /timeline ceasefire"
+
+
+def timeline_heading(topic: str) -> str:
+    """The heading above a timeline."""
+    return f"<b>Timeline: {_e(topic)}, oldest first</b>"
+
+
+def no_timeline(topic: str) -> str:
+    """/timeline for a topic the briefings do not cover."""
+    return f"The briefings hold no dated statements on {_e(topic)}."
+
+
+def also_reported(titles: Sequence[str]) -> str:
+    """The line under a timeline entry naming the other outlets that reported it."""
+    return "<i>Also: " + "; ".join(_e(t) for t in titles) + "</i>"
 
 
 def said_by(name: str) -> str:
@@ -129,6 +146,7 @@ def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
         "/latest — the newest briefings",
         "/list — every briefing, with its id",
         "/who NAME — what a person said, newest first",
+        "/timeline TOPIC — how a topic moved, oldest first",
         "",
         "<b>Alerts</b>",
         "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "

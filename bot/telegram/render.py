@@ -12,6 +12,7 @@ and trims a line that alone is too long.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from html import escape, unescape
@@ -24,6 +25,7 @@ MIN_LIMIT = 100  # below this not even one citation's markup fits
 ELLIPSIS = "…"
 UNTITLED = "Untitled briefing"
 BLOCK_SEPARATOR = "\n\n"
+SOURCE_MARK = "\n— "  # between a quote and its briefing's title and date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MAX_LINKED_URL = 2048  # longer hrefs are shown unlinked rather than eating the message
@@ -63,12 +65,18 @@ def render_answer_text(answer: Answer, *, include_text: bool = False) -> str:
     if answer.abstained or not answer.citations:
         return answer.text
     items = [answer.text] if include_text and answer.text else []
-    for number, citation in enumerate(answer.citations, start=1):
-        source = _source_text(citation)
-        url = safe_url(citation.url)
+    number = 1
+    for run in _runs(answer.citations):
+        quotes = []
+        for citation in run:
+            who = f" ({_one_line(citation.speaker)})" if citation.speaker else ""
+            quotes.append(f"[{number}] {_one_line(citation.sentence)}{who}")
+            number += 1
+        source = _source_text(run[0])
+        url = safe_url(run[0].url)
         if url:
             source += f" <{url}>"
-        items.append(f"[{number}] {_one_line(citation.sentence)}\n— {source}")
+        items.append("\n".join(quotes) + SOURCE_MARK + source)
     return BLOCK_SEPARATOR.join(items)
 
 
@@ -110,9 +118,32 @@ def _answer_blocks(
     if answer.abstained or not answer.citations:
         return [_fit_text(answer.text, limit)]
     blocks = [_fit_text(answer.text, limit)] if include_text and answer.text else []
-    for offset, citation in enumerate(answer.citations):
-        blocks.append(_citation_block(first + offset, citation, limit))
+    number = first
+    for run in _runs(answer.citations):
+        items = [_citation_block(number + n, c, limit) for n, c in enumerate(run)]
+        grouped = _grouped(items)
+        # Quotes of one briefing share its source line, unless together they are too long.
+        blocks.extend([grouped] if limit is None or len(grouped) <= limit else items)
+        number += len(run)
     return blocks
+
+
+def _runs(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """Consecutive citations of the same briefing, together."""
+    runs: list[list[Citation]] = []
+    for citation in citations:
+        if runs and runs[-1][0].doc_id == citation.doc_id:
+            runs[-1].append(citation)
+        else:
+            runs.append([citation])
+    return runs
+
+
+def _grouped(blocks: list[str]) -> str:
+    """One briefing's quote blocks as its quotes, then its source line once."""
+    quotes = [block.split(SOURCE_MARK, 1)[0] for block in blocks]
+    source = blocks[-1].split(SOURCE_MARK, 1)[1]
+    return "\n".join(quotes) + SOURCE_MARK + source
 
 
 @dataclass(frozen=True)
@@ -131,8 +162,8 @@ class _Item:
         if self.url:
             title = f'<a href="{escape(self.url, quote=True)}">{title}</a>'
         when = f", {format_date(self.published)}" if self.published else ""
-        who = f"{_escape(self.speaker)} · " if self.speaker else ""
-        return f"[{self.number}] <i>{sentence_html}</i>\n— {who}{title}{when}"
+        who = f" ({_escape(self.speaker)})" if self.speaker else ""
+        return f"[{self.number}] <i>{sentence_html}</i>{who}{SOURCE_MARK}{title}{when}"
 
 
 def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
@@ -182,9 +213,7 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
 
 def _source_text(citation: Citation) -> str:
     title = _one_line(citation.title) or UNTITLED
-    who = f"{_one_line(citation.speaker)} · " if citation.speaker else ""
-    when = f", {format_date(citation.published)}" if citation.published else ""
-    return f"{who}{title}{when}"
+    return f"{title}, {format_date(citation.published)}" if citation.published else title
 
 
 def _escape(text: str) -> str:

@@ -16,6 +16,7 @@ from bot.settings import Settings
 from retrieval.answer import AnswerPolicy, build_answer_chain
 from retrieval.parties import acts_for, names_of, party_asked
 from retrieval.periods import Period, period_in
+from retrieval.timeline import timeline_json
 from retrieval.types import Briefing, Question
 from tests.conftest import SAMPLE
 
@@ -158,3 +159,40 @@ def test_the_news_over_time_table_scores_every_kind_with_both_rankings(model: An
         assert 0 <= result.before[kind] <= result.totals[kind]
         assert 0 <= result.now[kind] <= result.totals[kind]
     assert len(result.misses) == sum(result.totals.values()) - sum(result.now.values())
+
+
+# --- timelines -------------------------------------------------------------------------------
+
+
+def test_a_timeline_is_oldest_first_one_entry_per_story_and_day_with_outlets_merged(
+    story: Services,
+) -> None:
+    other_outlet = Briefing(
+        "other-outlet",
+        "Istanbul talks: prisoners to be swapped",
+        "Both sides agreed to exchange 1,000 prisoners each, delegates said in Istanbul.",
+        "test",
+        published=date(2025, 5, 16),
+    )
+    list(story.ingester.ingest_many([other_outlet]))
+
+    entries = story.timeline("prisoner exchange")
+
+    days = [e.day for e in entries]
+    assert days == sorted(days) and len(days) >= 3  # May, June, July
+    [may] = [e for e in entries if e.day == date(2025, 5, 16)]
+    outlets = {may.citation.doc_id, *(a.doc_id for a in may.also)}
+    assert outlets == {"first-round", "other-outlet"}  # one story that day, both outlets
+    doc = timeline_json("prisoner exchange", entries)
+    assert doc["topic"] == "prisoner exchange"
+    assert set(doc["entries"][0]) == {"date", "text", "doc_id", "title", "url", "speaker", "also"}
+
+
+def test_a_question_about_change_is_answered_as_a_timeline(story: Services) -> None:
+    answer = story.ask(Question("How has the prisoner exchange changed over time?"))
+    days = [c.published for c in answer.citations]
+    assert len(days) >= 2 and days == sorted(days)  # type: ignore[type-var]
+
+
+def test_a_topic_the_briefings_do_not_cover_has_no_timeline(story: Services) -> None:
+    assert story.timeline("football transfer window") == []

@@ -31,6 +31,7 @@ from bot.telegram.handlers.browsing import (
     cmd_help,
     cmd_latest,
     cmd_list,
+    cmd_timeline,
     cmd_who,
     on_unknown_command,
 )
@@ -53,6 +54,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (("latest",), cmd_latest),
         (("list", "sources"), cmd_list),
         (("who",), cmd_who),
+        (("timeline",), cmd_timeline),
         (("forget",), cmd_forget),
         (("follow",), cmd_follow),
         (("following",), cmd_following),

@@ -62,6 +62,29 @@ async def cmd_who(update: Update, context: BotContext) -> None:
         await message.reply_html(part)
 
 
+async def cmd_timeline(update: Update, context: BotContext) -> None:
+    """/timeline TOPIC: the topic's dated statements across briefings, oldest first."""
+    message = update.effective_message
+    assert message is not None
+    topic = " ".join(context.args or [])
+    if not topic:
+        await message.reply_html(messages.USAGE_TIMELINE)
+        return
+    entries = await off_loop(context, context.deps.services.timeline, topic)
+    if not entries:
+        await message.reply_html(messages.no_timeline(topic))
+        return
+    blocks = [messages.timeline_heading(topic)]
+    for number, entry in enumerate(entries, start=1):
+        listing = Answer(question=topic, text="", citations=(entry.citation,))
+        block = render_answer_html(listing, first=number)
+        if entry.also:
+            block += "\n" + messages.also_reported([a.title for a in entry.also])
+        blocks.append(block)
+    for part in split_html_messages(BLOCK_SEPARATOR.join(blocks)):
+        await message.reply_html(part)
+
+
 async def cmd_forget(update: Update, context: BotContext) -> None:
     """/forget ID: remove a briefing by its id or a unique start of it (admins)."""
     message = update.effective_message

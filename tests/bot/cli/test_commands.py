@@ -136,9 +136,22 @@ def test_who_lists_what_a_person_said_with_the_speaker(cli, capsys) -> None:
     assert said["speaker"] == "Oncu Keceli" and said["date"] == "2025-06-02"
     assert SAMPLE.read_text().count(said["text"]) == 1
     assert cli(["who", "Keceli"]) == 0
-    assert "Oncu Keceli · " in capsys.readouterr().out
+    assert "(Oncu Keceli)" in capsys.readouterr().out
     assert cli(["who", "Nobody"]) == 1
     assert capsys.readouterr().out.strip() == "The briefings quote no one called Nobody."
+
+
+def test_timeline_json_has_the_documented_fields(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])
+    capsys.readouterr()
+    assert cli(["timeline", "--json", "prisoner exchange"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["topic"] == "prisoner exchange" and doc["entries"]
+    for entry in doc["entries"]:
+        assert set(entry) >= {"date", "text", "doc_id", "title", "url", "speaker"}
+        assert entry["date"] == "2025-06-02"
+        assert SAMPLE.read_text().count(entry["text"]) == 1
+    assert cli(["timeline", "football transfers"]) == 1
 
 
 def _ask_json(cli, capsys) -> str:

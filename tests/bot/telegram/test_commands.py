@@ -10,7 +10,7 @@ USER = 1001
 ADMIN = 4242
 GROUP = -1002003004005
 SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
-USER_MENU = ["latest", "list", "who", "following", "help"]
+USER_MENU = ["latest", "list", "who", "timeline", "following", "help"]
 ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
 
 
@@ -111,6 +111,20 @@ async def test_who_shows_what_a_person_said_cited(
     lines = said.result["text"].split("\n")
     assert lines[0] == "What keceli said, newest first"
     assert lines[2].startswith("[1] Following the talks, Turkish Foreign Ministry spokesperson")
-    assert lines[-1].startswith("— Oncu Keceli · ")
+    assert lines[2].endswith("(Oncu Keceli)") and lines[3].startswith("— The second round")
     assert nobody.result["text"] == "The briefings quote no one called Nobody <b>."
     assert usage.result["text"] == messages.USAGE_WHO
+
+
+async def test_timeline_lists_dated_statements_oldest_first(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling():
+        [shown] = await briefbot.say(USER, "/timeline prisoner exchange")
+        [_, none] = await briefbot.say(USER, "/timeline football transfers", count=2)
+        [_, _, usage] = await briefbot.say(USER, "/timeline", count=3)
+    lines = shown.result["text"].split("\n")
+    assert lines[0] == "Timeline: prisoner exchange, oldest first"
+    assert lines[2].startswith("[1] ") and ", 2 Jun 2025" in lines[3]
+    assert none.result["text"] == "The briefings hold no dated statements on football transfers."
+    assert usage.result["text"] == messages.USAGE_TIMELINE

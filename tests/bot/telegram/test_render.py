@@ -88,10 +88,13 @@ def cite(
     title: str = "Morning briefing",
     url: str | None = "https://news.example/briefing-1",
     published: date | None = date(2025, 6, 2),
+    doc_id: str | None = None,
+    speaker: str = "",
 ) -> Citation:
     return Citation(
         sentence=sentence,
-        doc_id="doc-1",
+        doc_id=doc_id or f"doc-{sentence}",  # each quote its own briefing unless given
+        speaker=speaker,
         title=title,
         start=0,
         end=len(sentence),
@@ -129,6 +132,32 @@ def test_items_are_numbered_from_first() -> None:
     html = render_answer_html(answer(cite("One."), cite("Two.")), first=4)
     assert numbers([html]) == [4, 5]
     assert "\n\n[5] <i>Two.</i>" in html
+
+
+def test_quotes_of_one_briefing_share_its_source_line() -> None:
+    html = render_answer_html(
+        answer(
+            cite("One.", doc_id="a", speaker="Medinsky"),
+            cite("Two.", doc_id="a"),
+            cite("Three.", doc_id="b", title="Evening briefing"),
+        )
+    )
+    link = '<a href="https://news.example/briefing-1">'
+    assert html == (
+        f"[1] <i>One.</i> (Medinsky)\n[2] <i>Two.</i>\n— {link}Morning briefing</a>, 2 Jun 2025"
+        f"\n\n[3] <i>Three.</i>\n— {link}Evening briefing</a>, 2 Jun 2025"
+    )
+    text = render_answer_text(answer(cite("One.", doc_id="a"), cite("Two.", doc_id="a")))
+    assert text == (
+        "[1] One.\n[2] Two.\n— Morning briefing, 2 Jun 2025 <https://news.example/briefing-1>"
+    )
+
+
+def test_quotes_of_one_briefing_too_long_together_keep_a_source_line_each() -> None:
+    long = "Talks went on. " * 150  # two of these exceed one message
+    parts = render_answer_messages(answer(cite(long, doc_id="a"), cite(long + "!", doc_id="a")))
+    assert len(parts) == 2
+    assert all("\n— " in part and len(part) <= TELEGRAM_LIMIT for part in parts)
 
 
 def test_title_not_linked_without_url_and_date_omitted_when_unknown() -> None:
