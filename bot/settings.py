@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +43,7 @@ class Settings(BaseSettings):
     alert_interval: float = 30.0
     inbox_interval: float = 5.0
     feed_interval: float = 600.0
+    digest_timezone: str = "UTC"
     llm_provider: Literal["none", "openai", "local"] = "none"
     llm_model: str = ""  # openai: the model's name; local: the path of a GGUF file
     llm_base_url: str = ""
@@ -49,6 +52,15 @@ class Settings(BaseSettings):
     llm_threads: int = 1
     llm_max_tokens: int = 200
     llm_sources: int = 6
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {value!r}; use a name like Europe/Kyiv") from e
+        return value
 
     @property
     def chroma_path(self) -> Path:

@@ -483,6 +483,11 @@ class Catalogue:
         rows = self._rows(f"{sql} LIMIT ?", (limit,)) if limit else self._rows(sql)
         return [_record(r) for r in rows]
 
+    def newest_commit(self) -> int:
+        """The number of the latest commit (0 for none): what `records_since` counts from."""
+        rows = self._rows("SELECT value FROM meta WHERE key = 'seq'")
+        return int(rows[0][0]) if rows else 0
+
     def records_since(self, seq: int) -> list[tuple[int, BriefingRecord]]:
         """(commit number, record) of briefing versions committed after commit number `seq`,
         oldest first."""

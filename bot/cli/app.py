@@ -122,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
     p.add_argument("topic", nargs="?", help="e.g. 'talks +Istanbul'; none: list the chat's topics")
 
+    p = sub.add_parser("digest", help="a chat's daily digest of its topics: set, stop or show")
+    p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
+    p.add_argument("--at", metavar="HH:MM", help="the hour, in DIGEST_TIMEZONE")
+    p.add_argument("--off", action="store_true", help="stop the chat's digest")
+
     p = sub.add_parser("unfollow", help="stop alerting a chat to a topic")
     p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
     p.add_argument("number", type=int, help="the topic's number in `briefbot follow --chat ID`")
@@ -197,6 +202,7 @@ def commands() -> dict[str, Callable[[Invocation], int]]:
         "chat": chat.cmd_chat,
         "follow": following.cmd_follow,
         "unfollow": following.cmd_unfollow,
+        "digest": following.cmd_digest,
         "feed": feeds.cmd_feed,
         "store-server": store.cmd_store_server,
         "check": store.cmd_check,

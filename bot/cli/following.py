@@ -3,9 +3,12 @@ while the bot runs; a channel, which cannot send commands, follows this way)."""
 
 from __future__ import annotations
 
+from bot.alerts.digest import parse_hour
 from bot.alerts.topics import follow, following, unfollow
 from bot.cli.app import Invocation
 from bot.services import open_state
+from bot.state.digests import digest_of, set_digest, stop_digest
+from retrieval.catalogue import Catalogue
 
 
 def cmd_follow(run: Invocation) -> int:
@@ -25,6 +28,39 @@ def cmd_follow(run: Invocation) -> int:
             out.print(f"Chat {args.chat} follows no topics.")
         for n, s in enumerate(topics, start=1):
             out.print(f"{n}. {s.topic.text}", markup=False)
+        return 0
+    finally:
+        state.close()
+
+
+def cmd_digest(run: Invocation) -> int:
+    """Set, stop or show a chat's daily digest (state.db and the catalogue only, so it works
+    while the bot runs)."""
+    args, out, settings = run.args, run.out, run.settings
+    state = open_state(settings)
+    try:
+        if args.off:
+            stopped = stop_digest(state, args.chat)
+            out.print(f"Chat {args.chat} {'gets no more' if stopped else 'had no'} digest.")
+            return 0
+        if args.at is None:
+            row = digest_of(state, args.chat)
+            shown = f"a daily digest at {row.at}" if row else "no daily digest"
+            out.print(f"Chat {args.chat} gets {shown} ({settings.digest_timezone}).")
+            return 0
+        hour = parse_hour(args.at)
+        if hour is None:
+            out.print(f"{args.at} is no time of day; give it as HH:MM, e.g. 08:00.", markup=False)
+            return 2
+        if not following(state, args.chat):
+            out.print(f"Chat {args.chat} follows no topics; `briefbot follow` adds one first.")
+            return 1
+        catalogue = Catalogue(settings.catalogue_path)
+        try:
+            set_digest(state, args.chat, hour, catalogue.newest_commit())
+        finally:
+            catalogue.close()
+        out.print(f"Chat {args.chat} gets a daily digest at {hour} ({settings.digest_timezone}).")
         return 0
     finally:
         state.close()

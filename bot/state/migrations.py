@@ -133,6 +133,14 @@ def m006_alert_progress(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO alert_progress VALUES (1, 0)")
 
 
+def m007_digests(db: sqlite3.Connection) -> None:
+    """Daily digests: a chat's hour, the last day one was sent and how far it read the store."""
+    db.execute(
+        "CREATE TABLE digests (chat_id INTEGER PRIMARY KEY, at TEXT NOT NULL, "
+        "last_day TEXT NOT NULL DEFAULT '', through INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m001_questions,
     m002_alerts,
@@ -140,4 +148,5 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     m004_feed_chats,
     m005_shown_citations,
     m006_alert_progress,
+    m007_digests,
 )

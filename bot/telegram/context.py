@@ -8,7 +8,8 @@ import asyncio
 import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -37,6 +38,7 @@ class BotDeps:
     question_limit: RateLimit
     ingest_limit: RateLimit
     typing_interval: float = TYPING_INTERVAL
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # digests' time
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

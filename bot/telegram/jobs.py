@@ -14,10 +14,12 @@ import asyncio
 import contextlib
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.alerts import digest
 from bot.inbox import pending_jobs, process_inbox
 from bot.telegram import messages
 from bot.telegram.alerting import TelegramAlerts
@@ -85,6 +87,30 @@ async def feeds_job(context: BotContext) -> None:
                     await context.bot.send_message(chat, text)
 
 
+DIGEST_TICK = 60.0  # seconds between checks for digests that are due
+
+
+async def digest_job(context: BotContext) -> None:
+    """Send the daily digests that are due now, in DIGEST_TIMEZONE; each at most once a day."""
+    deps = context.deps
+    now = deps.clock().astimezone(ZoneInfo(deps.settings.digest_timezone))
+    services = deps.services
+    try:
+        ready = await asyncio.to_thread(digest.due, services.store, services.state, now)
+    except StoreError as e:  # the next check tries again: nothing was claimed
+        log.warning("digest check skipped: %s", e)
+        return
+    for done in ready:
+        if not done.lines:
+            continue  # nothing new since the last digest: nothing is sent
+        for part in messages.digest_parts(done.lines, now.date()):
+            try:
+                await context.bot.send_message(done.chat_id, part)
+            except TelegramError as e:  # claimed for today already: never sent twice
+                log.warning("digest for chat %s not delivered: %s", done.chat_id, e)
+                break
+
+
 def poll_feeds_soon(app: App) -> None:
     """Check for due feeds now (a feed just added is due at once)."""
     if app.job_queue is not None:
@@ -103,6 +129,7 @@ def start_jobs(app: App) -> None:
     jobs.run_repeating(inbox_job, interval=settings.inbox_interval, first=0, name="inbox")
     tick = min(settings.feed_interval, MAX_TICK)
     jobs.run_repeating(feeds_job, interval=tick, first=0, name=FEEDS_JOB)
+    jobs.run_repeating(digest_job, interval=DIGEST_TICK, first=0, name="digests")
     loop = asyncio.get_running_loop()
 
     def soon() -> None:

@@ -7,12 +7,21 @@ below). Anything that comes from a briefing, a user or an exception is escaped h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 from urllib.parse import urlsplit
 
-from bot.telegram.render import ELLIPSIS, format_date, safe_url
+from bot.alerts.digest import DigestLine
+from bot.telegram.render import (
+    BLOCK_SEPARATOR,
+    ELLIPSIS,
+    format_date,
+    render_answer_html,
+    safe_url,
+    split_html_messages,
+)
 from ingest.pipeline import IngestResult
-from retrieval.types import BriefingRecord
+from retrieval.types import Answer, BriefingRecord
 
 # ---- commands (the menu set with set_my_commands) -------------------------------------------
 
@@ -29,18 +38,57 @@ COMMANDS: dict[str, str] = {
     "who": "What a person said: /who NAME",
     "timeline": "How a topic moved: /timeline TOPIC",
     "unfollow": "Stop following a topic: /unfollow N",
+    "digest": "A daily digest of the topics: /digest 08:00, /digest off",
     "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
 # Everyone sees what they may use; admins also see the commands that change the store or alerts.
 PRIVATE_COMMANDS = ("latest", "list", "who", "timeline", "following", "help")
 GROUP_COMMANDS = ("ask", "latest", "list", "who", "timeline", "following", "help")
-ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "feed")
+ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "digest", "feed")
 
 # ---- asking ---------------------------------------------------------------------------------
 
 USAGE_ASK = "Usage: /ask QUESTION, e.g. /ask What did Russia propose?"
 USAGE_WHO = "Usage: /who NAME, e.g. /who Medinsky"
 USAGE_TIMELINE = "Usage: /timeline TOPIC, e.g. /timeline ceasefire"
+
+
+USAGE_DIGEST = (
+    "Usage: /digest HH:MM for a daily digest of this chat's topics at that hour, "
+    "/digest off to stop it, /digest alone to see it."
+)
+NO_TOPICS_FOR_DIGEST = "Follow a topic first (/follow TOPIC): a digest lists what is new on each."
+
+
+def digest_set(at: str, timezone: str) -> str:
+    """/digest HH:MM done."""
+    return (
+        f"Every day at {at} ({_e(timezone)}) this chat gets what is new on its topics; "
+        "nothing is sent on days with nothing new."
+    )
+
+
+def digest_state(at: str | None, timezone: str) -> str:
+    """/digest alone: whether the chat gets one."""
+    if at is None:
+        return "This chat gets no daily digest. " + USAGE_DIGEST.removeprefix("Usage: ")
+    return f"This chat gets a daily digest at {at} ({_e(timezone)}). /digest off stops it."
+
+
+DIGEST_STOPPED = "No more daily digests for this chat."
+
+
+def digest_parts(lines: Sequence[DigestLine], day: date) -> list[str]:
+    """A digest as HTML messages: per topic its new stories, one cited sentence each."""
+    blocks = [f"<b>Daily digest, {format_date(day)}</b>"]
+    number = 1
+    topics = list(dict.fromkeys(line.topic for line in lines))
+    for topic in topics:
+        cited = tuple(line.citation for line in lines if line.topic == topic)
+        listing = Answer(question=topic, text="", citations=cited)
+        blocks.append(f"<b>{_e(topic)}</b>\n{render_answer_html(listing, first=number)}")
+        number += len(cited)
+    return split_html_messages(BLOCK_SEPARATOR.join(blocks))
 
 
 def timeline_heading(topic: str) -> str:
@@ -152,6 +200,7 @@ def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
         "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "
         "here (chat admins; +word makes a word required: <code>/follow talks +Istanbul</code>)",
         "/following — this chat's topics; /unfollow N stops one",
+        "/digest 08:00 — every day at that hour, what is new on this chat's topics; /digest off",
         "/feed add URL — read an RSS or Atom feed; /feed list, /feed remove N",
     ]
     if may_ingest:

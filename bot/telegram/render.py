@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from html import escape, unescape
+from urllib.parse import urlsplit
 
 from ingest.links import is_http_url
 from retrieval.types import Answer, Citation
@@ -28,7 +29,8 @@ BLOCK_SEPARATOR = "\n\n"
 SOURCE_MARK = "\n— "  # between a quote and its briefing's title and date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MAX_LINKED_URL = 2048  # longer hrefs are shown unlinked rather than eating the message
+_MAX_LINKED_URL = 2048
+_MAX_OUTLET = 64  # longer hrefs are shown unlinked rather than eating the message
 
 
 def format_date(day: date) -> str:
@@ -154,6 +156,7 @@ class _Item:
     url: str | None
     published: date | None
     speaker: str = ""
+    outlet: str = ""
 
     def html(self, sentence_html: str | None = None) -> str:
         if sentence_html is None:
@@ -163,7 +166,8 @@ class _Item:
             title = f'<a href="{escape(self.url, quote=True)}">{title}</a>'
         when = f", {format_date(self.published)}" if self.published else ""
         who = f" ({_escape(self.speaker)})" if self.speaker else ""
-        return f"[{self.number}] <i>{sentence_html}</i>{who}{SOURCE_MARK}{title}{when}"
+        outlet = f" · {_escape(self.outlet)}" if self.outlet else ""
+        return f"[{self.number}] <i>{sentence_html}</i>{who}{SOURCE_MARK}{title}{outlet}{when}"
 
 
 def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
@@ -174,13 +178,14 @@ def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
         url=safe_url(citation.url),
         published=citation.published,
         speaker=_one_line(citation.speaker),
+        outlet=outlet_of(citation.url),
     )
     rendered = item.html()
     if limit is None or len(rendered) <= limit:
         return rendered
     # Too long for one message: give up the link, then title length, before the sentence.
     if item.url and (len(item.url) > _MAX_LINKED_URL or len(item.html("")) > limit // 2):
-        item = replace(item, url=None)
+        item = replace(item, url=None, outlet="")
     if len(item.html("")) > limit // 2:
         title = _trim_plain(item.title, limit // 4)
         item = replace(item, title=title)
@@ -213,7 +218,16 @@ def _pack(blocks: list[str], limit: int) -> list[str]:
 
 def _source_text(citation: Citation) -> str:
     title = _one_line(citation.title) or UNTITLED
-    return f"{title}, {format_date(citation.published)}" if citation.published else title
+    outlet = outlet_of(citation.url)
+    source = f"{title} · {outlet}" if outlet else title
+    return f"{source}, {format_date(citation.published)}" if citation.published else source
+
+
+def outlet_of(url: str | None) -> str:
+    """The outlet a briefing came from, as its web address's host ("kyivindependent.com")."""
+    host = urlsplit(url).hostname if url and safe_url(url) else None
+    host = host.removeprefix("www.") if host else ""
+    return host if len(host) <= _MAX_OUTLET else ""  # a freak host would crowd the quote out
 
 
 def _escape(text: str) -> str:

@@ -37,7 +37,12 @@ from bot.telegram.handlers.browsing import (
 )
 from bot.telegram.handlers.errors import gate, on_error
 from bot.telegram.handlers.feeds import cmd_feed
-from bot.telegram.handlers.following import cmd_follow, cmd_following, cmd_unfollow
+from bot.telegram.handlers.following import (
+    cmd_digest,
+    cmd_follow,
+    cmd_following,
+    cmd_unfollow,
+)
 from bot.telegram.handlers.ingesting import cmd_ingest, on_document
 from bot.telegram.replies import MORE_PREFIX
 
@@ -59,6 +64,7 @@ def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
         (("follow",), cmd_follow),
         (("following",), cmd_following),
         (("unfollow",), cmd_unfollow),
+        (("digest",), cmd_digest),
         (("feed", "feeds"), cmd_feed),
     ):
         app.add_handler(CommandHandler(names, callback, filters=NEW_MESSAGES))

@@ -6,7 +6,9 @@ import logging
 
 from telegram import Update
 
+from bot.alerts.digest import parse_hour
 from bot.alerts.topics import follow, following, unfollow
+from bot.state.digests import digest_of, set_digest, stop_digest
 from bot.telegram import messages
 from bot.telegram.context import BotContext, off_loop
 from bot.telegram.handlers.permissions import may_manage
@@ -14,6 +16,37 @@ from bot.telegram.jobs import alerter_of
 from retrieval.errors import BriefbotError
 
 log = logging.getLogger(__name__)
+
+
+async def cmd_digest(update: Update, context: BotContext) -> None:
+    """/digest HH:MM, /digest off, /digest: this chat's daily digest (changing it: chat
+    admins)."""
+    message = update.effective_message
+    assert message is not None
+    deps, chat = context.deps, message.chat_id
+    state, zone = deps.services.state, deps.settings.digest_timezone
+    words = context.args or []
+    if not words:
+        row = await off_loop(context, digest_of, state, chat)
+        await message.reply_html(messages.digest_state(row.at if row else None, zone))
+        return
+    hour = parse_hour(words[0]) if len(words) == 1 else None
+    off = len(words) == 1 and words[0].lower() in ("off", "stop", "none")
+    if hour is None and not off:
+        await message.reply_html(messages.USAGE_DIGEST)
+        return
+    if not await may_manage(update, context):
+        return
+    if off:
+        await off_loop(context, stop_digest, state, chat)
+        await message.reply_html(messages.DIGEST_STOPPED)
+        return
+    if not await off_loop(context, following, state, chat):
+        await message.reply_html(messages.NO_TOPICS_FOR_DIGEST)
+        return
+    newest = await off_loop(context, deps.services.store.catalogue.newest_commit)
+    await off_loop(context, set_digest, state, chat, hour, newest)
+    await message.reply_html(messages.digest_set(str(hour), zone))
 
 
 async def cmd_follow(update: Update, context: BotContext) -> None:

@@ -154,6 +154,21 @@ def test_timeline_json_has_the_documented_fields(cli, capsys) -> None:
     assert cli(["timeline", "football transfers"]) == 1
 
 
+def test_digest_is_set_shown_and_stopped_from_the_command_line(cli, capsys) -> None:
+    chat = "-100300"
+    assert cli(["digest", "--chat", chat, "--at", "8:00"]) == 1  # no topics yet
+    assert "follows no topics" in capsys.readouterr().out
+    assert cli(["follow", "--chat", chat, "peace talks"]) == 0
+    assert cli(["digest", "--chat", chat, "--at", "25:00"]) == 2
+    assert cli(["digest", "--chat", chat, "--at", "8:00"]) == 0
+    assert cli(["digest", "--chat", chat]) == 0
+    assert cli(["digest", "--chat", chat, "--off"]) == 0
+    out = capsys.readouterr().out
+    assert "25:00 is no time of day" in out
+    assert f"Chat {chat} gets a daily digest at 08:00 (UTC)." in out
+    assert f"Chat {chat} gets no more digest." in out
+
+
 def _ask_json(cli, capsys) -> str:
     assert cli(["ask", "--json", "What did Russia propose?"]) == 0
     return str(capsys.readouterr().out)

@@ -11,7 +11,7 @@ ADMIN = 4242
 GROUP = -1002003004005
 SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
 USER_MENU = ["latest", "list", "who", "timeline", "following", "help"]
-ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "feed"]
+ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "digest", "feed"]
 
 
 async def test_start_and_help_explain_with_examples(briefbot: Briefbot) -> None:

@@ -123,7 +123,8 @@ def test_one_citation_layout() -> None:
     html = render_answer_html(answer(cite()))
     assert html == (
         "[1] <i>Russia proposed new talks.</i>\n"
-        '— <a href="https://news.example/briefing-1">Morning briefing</a>, 2 Jun 2025'
+        '— <a href="https://news.example/briefing-1">Morning briefing</a> · news.example, '
+        "2 Jun 2025"
     )
     check_html(html)
 
@@ -144,12 +145,14 @@ def test_quotes_of_one_briefing_share_its_source_line() -> None:
     )
     link = '<a href="https://news.example/briefing-1">'
     assert html == (
-        f"[1] <i>One.</i> (Medinsky)\n[2] <i>Two.</i>\n— {link}Morning briefing</a>, 2 Jun 2025"
-        f"\n\n[3] <i>Three.</i>\n— {link}Evening briefing</a>, 2 Jun 2025"
+        "[1] <i>One.</i> (Medinsky)\n[2] <i>Two.</i>\n"
+        f"— {link}Morning briefing</a> · news.example, 2 Jun 2025\n\n"
+        f"[3] <i>Three.</i>\n— {link}Evening briefing</a> · news.example, 2 Jun 2025"
     )
     text = render_answer_text(answer(cite("One.", doc_id="a"), cite("Two.", doc_id="a")))
     assert text == (
-        "[1] One.\n[2] Two.\n— Morning briefing, 2 Jun 2025 <https://news.example/briefing-1>"
+        "[1] One.\n[2] Two.\n"
+        "— Morning briefing · news.example, 2 Jun 2025 <https://news.example/briefing-1>"
     )
 
 
@@ -256,7 +259,8 @@ def test_http_and_https_are_linked() -> None:
 def test_plain_text_has_the_same_numbering_and_no_markup() -> None:
     text = render_answer_text(answer(cite("One & <two>."), cite("Three.", url="javascript:x")))
     assert text == (
-        "[1] One & <two>.\n— Morning briefing, 2 Jun 2025 <https://news.example/briefing-1>\n\n"
+        "[1] One & <two>.\n"
+        "— Morning briefing · news.example, 2 Jun 2025 <https://news.example/briefing-1>\n\n"
         "[2] Three.\n— Morning briefing, 2 Jun 2025"
     )
 
