@@ -23,14 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from bot.alerts.matching import (
-    MATCH_THRESHOLD,
-    has_keywords,
-    most_relevant,
-    same_story,
-    story_vector,
-    topic_score,
-)
+from bot.alerts.matching import matched, same_story, story_vector
 from bot.alerts.topics import Subscription, subscribed
 from bot.state.database import BotState
 from bot.state.subscriptions import (
@@ -130,13 +123,11 @@ def scan(store: BriefingStore, state: BotState) -> Scan:
         story = story_vector(vectors)
         for subscription in wanted[record.id]:
             topic = subscription.topic
-            if not has_keywords(topic, text):
+            found = matched(topic, topic_vectors[topic.query], text, vectors, ALERT_SENTENCES)
+            if found is None:
                 continue
-            score = topic_score(topic_vectors[topic.query], vectors)
-            log.debug("briefing %s vs topic %d: %.3f", record.id, subscription.id, score)
-            if score < MATCH_THRESHOLD:
-                continue
-            best = most_relevant(topic_vectors[topic.query], vectors, ALERT_SENTENCES)
+            score, best = found
+            log.debug("briefing %s matches topic %d: %.3f", record.id, subscription.id, score)
             quoted = tuple(sentences[i].sentence.text for i in best)
             candidates.append(Candidate(subscription, record, quoted, story, score))
     return Scan(versions, tuple(candidates), commits, through)

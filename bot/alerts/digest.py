@@ -15,17 +15,11 @@ from datetime import datetime
 
 import numpy as np
 
-from bot.alerts.matching import (
-    MATCH_THRESHOLD,
-    has_keywords,
-    most_relevant,
-    same_story,
-    story_vector,
-    topic_score,
-)
+from bot.alerts.matching import matched, same_story, story_vector
 from bot.alerts.topics import following
 from bot.state.database import BotState
 from bot.state.digests import claim_digest, due_digests
+from retrieval.answer import citation_from
 from retrieval.store import BriefingStore
 from retrieval.types import BriefingRecord, Citation
 
@@ -69,37 +63,25 @@ def compose(store: BriefingStore, state: BotState, chat_id: int, since: int) -> 
     records = sorted(latest.values(), key=lambda r: (r.published or r.added_at, r.added_at))
     topics = [s.topic for s in subscriptions]
     vectors = store.embeddings.encode_query([t.query for t in topics])
-    read = {r.id: store.sentences_of(r) for r in records}
+    read = []  # each briefing read once, whatever the number of topics
+    for record in records:
+        rows = store.sentences_of(record)
+        if rows:
+            sentence_vectors = np.stack([vector for _, vector in rows])
+            text = " ".join([record.title, *(s.sentence.text for s, _ in rows)])
+            read.append((record, rows, sentence_vectors, text, story_vector(sentence_vectors)))
     lines: list[DigestLine] = []
     for topic, topic_vector in zip(topics, vectors, strict=True):
         stories: list[np.ndarray] = []
-        for record in records:
-            rows = read[record.id]
-            if not rows:
+        for record, rows, sentence_vectors, text, story in read:
+            found = matched(topic, topic_vector, text, sentence_vectors, 1)
+            if found is None:
                 continue
-            sentence_vectors = np.stack([vector for _, vector in rows])
-            text = " ".join([record.title, *(s.sentence.text for s, _ in rows)])
-            if not has_keywords(topic, text):
-                continue
-            if topic_score(topic_vector, sentence_vectors) < MATCH_THRESHOLD:
-                continue
-            story = story_vector(sentence_vectors)
             if any(same_story(story, seen) for seen in stories):
                 continue  # another outlet's report of a story already listed
             stories.append(story)
-            [best] = most_relevant(topic_vector, sentence_vectors, 1)
-            stored = rows[best][0]
-            citation = Citation(
-                sentence=stored.sentence.text,
-                doc_id=record.id,
-                title=record.title,
-                start=stored.sentence.start,
-                end=stored.sentence.end,
-                published=record.published,
-                url=record.url,
-                sentence_id=stored.sentence.id,
-                speaker=stored.sentence.speaker,
-            )
+            [best] = found[1]
+            citation = citation_from(rows[best][0], record)
             lines.append(DigestLine(topic.text, citation))
             if len(stories) == STORIES_PER_TOPIC:
                 break

@@ -53,6 +53,20 @@ def most_relevant(topic_vector: np.ndarray, sentence_vectors: np.ndarray, k: int
     return sorted(int(i) for i in best)
 
 
+def matched(
+    topic: Topic, topic_vector: np.ndarray, text: str, sentence_vectors: np.ndarray, k: int
+) -> tuple[float, list[int]] | None:
+    """A briefing (its whole `text` and its sentence vectors) against a topic: its score and the
+    indexes of its k sentences most relevant to the topic, or None when a required keyword is
+    missing or the score is below MATCH_THRESHOLD. Alerts and digests decide by this."""
+    if len(sentence_vectors) == 0 or not has_keywords(topic, text):
+        return None
+    score = topic_score(topic_vector, sentence_vectors)
+    if score < MATCH_THRESHOLD:
+        return None
+    return score, most_relevant(topic_vector, sentence_vectors, k)
+
+
 def story_vector(sentence_vectors: np.ndarray) -> np.ndarray:
     """A briefing's story as one unit vector: the normalised mean of its sentence vectors."""
     mean = np.asarray(sentence_vectors, dtype=np.float32).mean(axis=0)
