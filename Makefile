@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EVAL_DIR ?= ../shared/eval
 
-.PHONY: install run test test-llm test-reliability fuzz lint eval eval-quick bench bench-quick bench-1m train-reader clean
+.PHONY: install run test test-llm test-reliability fuzz lint eval eval-quick bench bench-quick bench-1m train-reader reader-report clean
 
 install: $(STAMP)
 
@@ -74,6 +74,13 @@ bench-1m: $(STAMP)
 train-reader: $(STAMP)
 	$(BIN)/python -m bot.evaluation.reader_trainer --eval-dir $(EVAL_DIR) \
 		--out runs/reader/model --work runs/reader/work
+
+# A trained reader beside today's ranking and the dense baseline, on the validation articles;
+# candidates and scores are kept in runs/reader/report and read back when run again.
+READER ?= runs/reader/model
+reader-report: $(STAMP)
+	$(BIN)/python -m bot.evaluation.reader_report --reader $(READER) --eval-dir $(EVAL_DIR) \
+		--work runs/reader/report
 
 clean:
 	rm -rf $(VENV) eval-out

@@ -31,9 +31,15 @@ MAX_LENGTH = 128
 BATCH_SIZE = 16
 
 
-def reader_input(title: str, sentence: str) -> str:
-    """The passage side of a pair as the reader was trained on it: "title: sentence"."""
-    return f"{title}: {sentence}" if title else sentence
+def reader_input(title: str, sentence: str, context: str = "") -> str:
+    """The passage side of a pair as the reader was trained on it: "title: sentence".
+
+    A reader trained with context (card "context": "previous") also reads the sentence before
+    the candidate, after a [SEP], so "He signed it in 1919" can be read as about the man the
+    previous sentence names. The candidate comes first: a long context is what truncation cuts.
+    """
+    passage = f"{title}: {sentence}" if title else sentence
+    return f"{passage} [SEP] {context}" if context else passage
 
 
 def bundled_base_path() -> Path:
@@ -78,13 +84,22 @@ class Reader:
         with self._lock:
             self._ensure_loaded()
 
-    def score(self, question: str, passages: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Probability that each (title, sentence) passage answers question, in input order."""
+    @property
+    def context(self) -> str:
+        """What the reader reads beside a candidate: "previous" (sentence) or "none"."""
+        return str(self.card.get("config", {}).get("context", "none"))
+
+    def score(self, question: str, passages: Sequence[tuple[str, ...]]) -> np.ndarray:
+        """Probability that each passage answers question, in input order.
+
+        A passage is (title, sentence) or (title, sentence, previous sentence); the previous
+        sentence is read only by a reader trained with context.
+        """
         if not passages:
             return np.zeros(0, dtype=np.float32)
         import torch
 
-        texts = [reader_input(title, sentence) for title, sentence in passages]
+        texts = [reader_input(*passage[:3]) for passage in passages]
         # Sorting by length keeps each batch's padding short; results go back in input order.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         logits = np.zeros(len(texts), dtype=np.float32)

@@ -21,7 +21,7 @@ import string
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,7 @@ class Pair:
     label: float
     kind: str  # positive, or a negative's source: paragraph/article/other/unanswerable/retrieved
     group: str = ""  # the question's id: a question's pairs are ranked against each other
+    context: str = ""  # the sentence before, in its paragraph ("" for the first)
 
 
 # The eval README's normalisation: SQuAD's, plus Unicode punctuation and a possessive 's.
@@ -227,9 +228,14 @@ def build_pairs(
     rng = random.Random(seed)
     pairs: list[Pair] = []
     seen: set[tuple[str, str]] = set()
+    previous: dict[tuple[str, str], str] = {}  # (title, sentence) -> the sentence before it
     for qa_set in sets:
         docs = [d for d in qa_set.documents if d.title in wanted]
-        sentences = [(d, d.text[a:b]) for d in docs for a, b in split_sentences(d.text)]
+        sentences = []
+        for d in docs:
+            texts = [d.text[a:b] for a, b in split_sentences(d.text)]
+            sentences += [(d, t) for t in texts]
+            previous.update({(d.title, t): p for p, t in zip([""] + texts, texts, strict=False)})
         if not sentences:
             continue
         index = LexicalIndex([f"{d.title} {s}" for d, s in sentences])
@@ -251,7 +257,7 @@ def build_pairs(
                 found += _retrieved_pairs(q, found, near, limits.retrieved)
             pairs.extend(found)
     rng.shuffle(pairs)
-    return pairs
+    return [replace(p, context=previous.get((p.title, p.sentence), "")) for p in pairs]
 
 
 def _question_pairs(
@@ -331,6 +337,11 @@ class TrainConfig:
     # pairwise BCE keeps probabilities comparable across questions (for abstention).
     list_weight: float = 0.0
     questions_per_batch: int = 3
+    # "previous": the passage also holds the sentence before the candidate (reader_input).
+    context: str = "none"
+    # A checkpoint.pt of an earlier run whose weights this run starts from (same layers);
+    # the optimiser and schedule start afresh. Recorded in the card with its file hash.
+    init_from: str = ""
     checkpoint_seconds: float = 300.0
     log_every: int = 50
 
@@ -349,11 +360,11 @@ def build_model(base_model: Path, config: TrainConfig) -> tuple[Any, Any]:
     return tokenizer, model
 
 
-def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> Any:
-    """Tokenised (question, "title: sentence") pairs, padded to the batch's longest."""
+def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int, context: bool = False) -> Any:
+    """Tokenised (question, "title: sentence[ [SEP] previous]") pairs, padded to the longest."""
     return tokenizer(
         [p.question for p in pairs],
-        [reader_input(p.title, p.sentence) for p in pairs],
+        [reader_input(p.title, p.sentence, p.context if context else "") for p in pairs],
         truncation="only_second",
         max_length=max_length,
         padding=True,
@@ -393,6 +404,9 @@ def train(
     work_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = work_dir / "checkpoint.pt"
     step, losses, seconds = 0, [], 0.0
+    if config.init_from and not checkpoint.exists():
+        model.load_state_dict(torch.load(config.init_from, weights_only=False)["model"])
+        log.info("starting from the weights in %s", config.init_from)
     if checkpoint.exists():
         saved = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(saved["model"])
@@ -411,7 +425,7 @@ def train(
             order = epoch_batches(pairs, config, config.seed + epoch)
             order_epoch = epoch
         batch = [pairs[i] for i in order[first]]
-        inputs = encode(tokenizer, batch, config.max_length)
+        inputs = encode(tokenizer, batch, config.max_length, config.context == "previous")
         labels = torch.tensor([p.label for p in batch], dtype=torch.float32)
         logits = model(**inputs).logits.squeeze(-1)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
@@ -453,19 +467,23 @@ def epoch_batches(pairs: Sequence[Pair], config: TrainConfig, seed: int) -> list
         units, size = list(by_group.values()), config.questions_per_batch
     else:
         units, size = [[i] for i in range(len(pairs))], config.batch_size
+    context = config.context == "previous"
     rng = random.Random(seed)
     rng.shuffle(units)
     pool = size * 50
     batches = []
     for start in range(0, len(units), pool):
-        chunk = sorted(units[start : start + pool], key=lambda u: max(_chars(pairs[i]) for i in u))
+        chunk = sorted(
+            units[start : start + pool], key=lambda u: max(_chars(pairs[i], context) for i in u)
+        )
         batches += [sum(chunk[j : j + size], []) for j in range(0, len(chunk), size)]
     rng.shuffle(batches)
     return batches
 
 
-def _chars(pair: Pair) -> int:
-    return len(pair.question) + len(pair.title) + len(pair.sentence)
+def _chars(pair: Pair, context: bool) -> int:
+    read = len(pair.context) if context else 0
+    return len(pair.question) + len(pair.title) + len(pair.sentence) + read
 
 
 def _list_loss(logits: Any, batch: Sequence[Pair]) -> Any:

@@ -41,6 +41,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--list-weight", type=float, default=0.0)
+    p.add_argument("--questions-per-batch", type=int, default=3, help="with --list-weight")
+    p.add_argument(
+        "--context",
+        choices=("none", "previous"),
+        default="none",
+        help="previous: the reader also reads the sentence before each candidate",
+    )
+    p.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="an earlier run's checkpoint.pt to start from (same --layers)",
+    )
     p.add_argument(
         "--retrieved",
         type=Path,
@@ -102,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         max_length=args.max_length,
         learning_rate=args.lr,
         list_weight=args.list_weight,
+        questions_per_batch=args.questions_per_batch,
+        context=args.context,
+        init_from=str(args.init_from or ""),
     )
     pairs = build_pairs(
         sets,
@@ -136,6 +152,11 @@ def run(args: argparse.Namespace) -> int:
         "training_data": {
             "sets": {s.name: s.sha256 for s in sets},
             "retrieved_negatives": {p.name: file_sha256(p) for p in args.retrieved},
+            "started_from": (
+                {"checkpoint": args.init_from.name, "sha256": file_sha256(args.init_from)}
+                if args.init_from
+                else None
+            ),
             "source": "SQuAD v1.1 dev and SQuAD 2.0 dev (Rajpurkar et al. 2016, 2018), as "
             "converted in ../shared/eval",
             "license": "CC BY-SA 4.0",

@@ -114,6 +114,19 @@ def test_pairs_label_answer_sentences_and_count_a_repeated_question_once(
     assert len(pairs) == len({(p.question, p.sentence) for p in pairs})  # both copies: once
 
 
+def test_each_pair_knows_the_sentence_before_its_own(pairs: list[Pair]) -> None:
+    valley = next(p for p in pairs if p.sentence == "It lies in the San Joaquin Valley.")
+    assert valley.context == "Fresno is a city in California."
+    first = next(p for p in pairs if p.sentence == "The city was founded in 1872.")
+    assert first.context == ""  # the first sentence of its paragraph
+    tokenizer = __import__("transformers").AutoTokenizer.from_pretrained(str(bundled_base_path()))
+    with_context = encode(tokenizer, [valley], 64, context=True)
+    words = tokenizer.convert_ids_to_tokens(with_context["input_ids"][0])
+    # question [SEP] title: sentence [SEP] the sentence before [SEP]
+    assert words.count("[SEP]") == 3 and "california" in words
+    assert encode(tokenizer, [valley], 64)["input_ids"].shape[1] < len(words)
+
+
 def test_the_split_keeps_the_named_articles_out_of_training() -> None:
     split = Split()
     assert split.part("Warsaw") == split.part("Harvard University") == "validation"
