@@ -223,23 +223,33 @@ def load_rows(path: Path) -> Iterable[dict[str, Any]]:
 
 def score_rows(
     reader: Reader, rows: Sequence[Row], cache: Path
-) -> dict[str, tuple[list[float], float]]:
-    """(probabilities, seconds) per question key, from cache where it has them."""
-    found: dict[str, tuple[list[float], float]] = {}
+) -> dict[str, tuple[list[float], float | None]]:
+    """(probabilities, seconds) per question key, from cache where it has them.
+
+    A passage met again (squad-offtopic repeats squad-v2-half's answerable questions over the
+    same documents) is scored once; seconds are kept only for questions scored whole, as the
+    bot would score them.
+    """
+    found: dict[str, tuple[list[float], float | None]] = {}
     if cache.exists():
         found = {k: (v[0], v[1]) for k, v in json.loads(cache.read_text()).items()}
     context = reader.context == "previous"
+    seen: dict[tuple[str, ...], float] = {}
     last_save = time.monotonic()
     for n, row in enumerate(rows, start=1):
         key = f"{row.set}|{row.id}"
         if key in found:
             continue
         passages = [(c["title"], c["text"], c["previous"] if context else "") for c in row.cands]
+        keys = [(row.question, *p) for p in passages]
+        todo = [i for i, k in enumerate(keys) if k not in seen]
         started = time.perf_counter()
-        probs = reader.score(row.question, passages)
-        found[key] = ([float(p) for p in probs], time.perf_counter() - started)
-        if time.monotonic() - last_save > 60 or n == len(rows):
-            log.info("scored %d of %d questions", len(found), len(rows))
+        probs = reader.score(row.question, [passages[i] for i in todo])
+        seconds = time.perf_counter() - started if len(todo) == len(keys) else None
+        seen.update({keys[i]: float(p) for i, p in zip(todo, probs, strict=True)})
+        found[key] = ([seen[k] for k in keys], seconds)
+        if time.monotonic() - last_save > 60:
+            log.info("scored %d of %d questions", n, len(rows))
             _save_json(cache, {k: list(v) for k, v in found.items()})
             last_save = time.monotonic()
     _save_json(cache, {k: list(v) for k, v in found.items()})
@@ -309,7 +319,7 @@ def _value(row: Row, probs: Sequence[float], lam: float) -> float:
 
 
 def with_reader(
-    rows: Sequence[Row], scores: dict[str, tuple[list[float], float]], use: ReaderUse
+    rows: Sequence[Row], scores: dict[str, tuple[list[float], float | None]], use: ReaderUse
 ) -> list[Outcome]:
     """The reader's ordering, abstention and number of quotes."""
     out = []
@@ -323,7 +333,7 @@ def with_reader(
         cited = _cite(order, r)
         cited = cited[:1] + [i for i in cited[1:] if probs[i] >= use.extra]
         abstained = _value(r, probs, use.lam) < use.threshold
-        out.append(_outcome(r, cited, abstained, r.search_seconds + seconds))
+        out.append(_outcome(r, cited, abstained, r.search_seconds + (seconds or 0.0)))
     return out
 
 
@@ -345,7 +355,9 @@ def highest_threshold(rows: Sequence[Row], values: Sequence[float]) -> float:
     return best if best != math.inf else -math.inf
 
 
-def choose_use(rows: Sequence[Row], scores: dict[str, tuple[list[float], float]]) -> ReaderUse:
+def choose_use(
+    rows: Sequence[Row], scores: dict[str, tuple[list[float], float | None]]
+) -> ReaderUse:
     """The weight, abstention rule and extra-quote bar that do best on these (tune) rows."""
     weight = max(
         WEIGHTS,
@@ -402,7 +414,9 @@ class Report:
         return all(ok for _, ok, _ in self.verdict)
 
 
-def build_report(rows: Sequence[Row], scores: dict[str, tuple[list[float], float]]) -> Report:
+def build_report(
+    rows: Sequence[Row], scores: dict[str, tuple[list[float], float | None]]
+) -> Report:
     """Choose on the tune rows, measure on the validation rows."""
     tune = [r for r in rows if r.part == "tune"]
     validation = [r for r in rows if r.part == "validation"]
@@ -412,7 +426,8 @@ def build_report(rows: Sequence[Row], scores: dict[str, tuple[list[float], float
         "reader": _by_set(validation, with_reader(validation, scores, use)),
         "dense baseline": _by_set(validation, dense_baseline(validation)),
     }
-    seconds = [scores[f"{r.set}|{r.id}"][1] for r in validation]
+    timed = (scores[f"{r.set}|{r.id}"][1] for r in validation)
+    seconds = [s for s in timed if s is not None]
     timing = (percentile(seconds, 50), percentile(seconds, 95))
     return Report(use, systems, timing, _verdict(systems, timing))
 
@@ -519,6 +534,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--candidates-only", action="store_true", help="collect the candidates, score nothing"
     )
+    p.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="whose questions: tune,validation (to measure) or train (negatives for training)",
+    )
     return p
 
 
@@ -528,8 +548,9 @@ def run(args: argparse.Namespace, settings: Settings | None = None, **build: Any
 
     torch.set_num_threads(args.threads)
     split = Split()
+    wanted = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     files = collect_candidates(
-        args.eval_dir, args.work, settings or Settings(), split, k=args.k, **build
+        args.eval_dir, args.work, settings or Settings(), split, k=args.k, wanted=wanted, **build
     )
     rows = read_rows(files)
     if args.candidates_only:
@@ -552,6 +573,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: `python -m bot.evaluation.reader_report ...`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    if not args.candidates_only and {p.strip() for p in args.parts.split(",")} != set(PARTS):
+        print("Only --candidates-only takes --parts other than tune,validation.", file=sys.stderr)
+        return 2
     if not args.candidates_only and not (args.reader / "card.json").exists():
         print(f"No trained reader in {args.reader} (make train-reader makes one).", file=sys.stderr)
         return 1

@@ -37,6 +37,11 @@ DOCUMENTS = [
         "text": "Warsaw is the capital of Poland. The city lies on the Vistula river. "
         "It was rebuilt after 1945.",
     },
+    {
+        "id": "Bread#0",
+        "title": "Bread",
+        "text": "Sourdough is leavened with a starter. The starter holds wild yeast.",
+    },
 ]
 QUESTIONS = [
     {"id": "t1", "question": "Who was the leader of the Normans?", "answers": ["Rollo"],
@@ -49,6 +54,8 @@ QUESTIONS = [
      "gold_doc_ids": ["Warsaw#0"], "answerable": True},
     {"id": "v3", "question": "Which king founded the Warsaw river port?", "answers": [],
      "gold_doc_ids": ["Warsaw#0"], "answerable": False},
+    {"id": "b1", "question": "What is sourdough leavened with?", "answers": ["a starter"],
+     "gold_doc_ids": ["Bread#0"], "answerable": True},
 ]  # fmt: skip
 
 
@@ -99,7 +106,7 @@ def test_the_report_measures_on_validation_and_reuses_its_work(
 
     rows = read_rows(sorted(work.glob("candidates-*.jsonl")))
     assert {r.part for r in rows} == {"tune", "validation"}
-    assert len(rows) == 2 * len(QUESTIONS)
+    assert sorted(r.id for r in rows) == sorted(2 * ["t1", "t2", "v1", "v2", "v3"])
     river = next(r for r in rows if r.id == "v1")
     found = next(c for c in river.cands if "Vistula" in c["text"])
     assert found["previous"] == "Warsaw is the capital of Poland."
@@ -112,6 +119,26 @@ def test_the_report_measures_on_validation_and_reuses_its_work(
 
     again = run(parser().parse_args(argv), Settings(), build=refuse, model=model)
     assert again == text
+
+
+def test_training_articles_candidates_are_made_only_when_asked(
+    eval_dir: Path, tmp_path: Path, model: Any
+) -> None:
+    from bot.evaluation.reader_report import main
+
+    work = tmp_path / "train"
+    argv = ["--reader", "none", "--eval-dir", str(eval_dir), "--work", str(work), "--parts",
+            "train"]  # fmt: skip
+    assert main(argv) == 2  # measuring needs the tune and validation questions
+    text = run(parser().parse_args([*argv, "--candidates-only"]), Settings(), model=model)
+    assert text.startswith("2 questions' candidates")
+    rows = read_rows(sorted(work.glob("candidates-*.jsonl")))
+    assert [r.id for r in rows] == ["b1", "b1"] and rows[0].part == "train"
+    # The trainer reads these files as its --retrieved negatives.
+    from bot.evaluation.reader_trainer import _retrieved
+
+    found = _retrieved(sorted(work.glob("candidates-*.jsonl")))
+    assert ("Bread", "Sourdough is leavened with a starter.") in found["b1"]
 
 
 def _row(name: str, answerable: bool, value: float, scores: list[float]) -> Row:
