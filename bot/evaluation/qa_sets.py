@@ -8,6 +8,7 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -121,21 +122,30 @@ def evaluate_sets(
     report = progress or (lambda stage, done, total: None)
     for members in groups.values():
         briefings = load_jsonl(members[0] / "documents.jsonl")
-        with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as tmp:
-            local = settings.model_copy(update={"data_dir": Path(tmp), "chroma_host": ""})
-            services = build(local, model=model) if model is not None else build(local)
-            try:
-                started = time.perf_counter()
-                results = services.ingester.ingest_many(briefings)
-                for i, _ in enumerate(results, start=1):
-                    report(f"{members[0].name}: ingest", i, len(briefings))
-                ingest_seconds = time.perf_counter() - started
-                for directory in members:
-                    yield _ask_set(
-                        services, directory, out_dir, limit, report, len(briefings), ingest_seconds
-                    )
-            finally:
-                services.close()
+        with fresh_services(settings, build, model) as services:
+            started = time.perf_counter()
+            results = services.ingester.ingest_many(briefings)
+            for i, _ in enumerate(results, start=1):
+                report(f"{members[0].name}: ingest", i, len(briefings))
+            ingest_seconds = time.perf_counter() - started
+            for directory in members:
+                yield _ask_set(
+                    services, directory, out_dir, limit, report, len(briefings), ingest_seconds
+                )
+
+
+@contextmanager
+def fresh_services(
+    settings: Settings, build: Callable[..., Services] = build_services, model: Any = None
+) -> Iterator[Services]:
+    """Services over a new, empty data directory, removed afterwards (`build` as above)."""
+    with tempfile.TemporaryDirectory(prefix="briefbot-eval-") as tmp:
+        local = settings.model_copy(update={"data_dir": Path(tmp), "chroma_host": ""})
+        services = build(local, model=model) if model is not None else build(local)
+        try:
+            yield services
+        finally:
+            services.close()
 
 
 def evaluate_set(directory: Path, settings: Settings, out_dir: Path, **options: Any) -> SetResult:

@@ -28,7 +28,6 @@ import logging
 import math
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.evaluation.metrics import Outcome, Scores, percentile, score
+from bot.evaluation.qa_sets import fresh_services
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
@@ -119,23 +119,18 @@ def collect_candidates(
     work.mkdir(parents=True, exist_ok=True)
     for members in groups.values():
         briefings = load_jsonl(eval_dir / members[0] / "documents.jsonl")
-        with tempfile.TemporaryDirectory(prefix="briefbot-reader-") as tmp:
-            local = settings.model_copy(update={"data_dir": Path(tmp), "chroma_host": ""})
-            services = build(local, model=model) if model is not None else build(local)
-            try:
-                started = time.perf_counter()
-                for _ in services.ingester.ingest_many(briefings):
-                    pass
-                log.info("%s: ingested in %.0f s", members[0], time.perf_counter() - started)
-                for name in members:
-                    rows = (
-                        _candidates_row(services, name, q, parts[(name, q.id)], k, policy)
-                        for q in sets[name].questions
-                        if parts[(name, q.id)] in wanted
-                    )
-                    _write_jsonl(work / f"candidates-{name}.jsonl", rows)
-            finally:
-                services.close()
+        with fresh_services(settings, build, model) as services:
+            started = time.perf_counter()
+            for _ in services.ingester.ingest_many(briefings):
+                pass
+            log.info("%s: ingested in %.0f s", members[0], time.perf_counter() - started)
+            for name in members:
+                rows = (
+                    _candidates_row(services, name, q, parts[(name, q.id)], k, policy)
+                    for q in sets[name].questions
+                    if parts[(name, q.id)] in wanted
+                )
+                _write_jsonl(work / f"candidates-{name}.jsonl", rows)
     return files
 
 
