@@ -86,12 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer one question with cited sentences")
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        metavar="YYYY-MM-DD",
-        help="ignore briefings published after this day",
-    )
+    _as_of_option(p)
 
     sub.add_parser("chat", help="ask questions interactively (type /help inside)")
 
@@ -101,12 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("timeline", help="a topic's dated statements across briefings, oldest first")
     p.add_argument("topic", help="e.g. 'ceasefire' or 'prisoner exchange'")
     p.add_argument("--json", action="store_true", help="print the timeline as JSON")
-    p.add_argument(
-        "--as-of",
-        type=date.fromisoformat,
-        metavar="YYYY-MM-DD",
-        help="ignore briefings published after this day",
-    )
+    _as_of_option(p)
 
     p = sub.add_parser("who", help="what a person said in the briefings, newest first")
     p.add_argument("name", help="a name as the briefings write it, e.g. Medinsky")
@@ -173,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="ask a fixed, seeded random sample of N questions")
     p.add_argument("--out", type=Path, default=Path("eval-out"), help="where predictions go")
     return parser
+
+
+def _as_of_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="ignore briefings published after this day",
+    )
 
 
 def _sizes(text: str) -> tuple[int, ...]:

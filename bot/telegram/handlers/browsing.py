@@ -9,6 +9,7 @@ from bot.telegram import messages
 from bot.telegram.context import BotContext, off_loop
 from bot.telegram.handlers.permissions import require_admin
 from bot.telegram.render import BLOCK_SEPARATOR, render_answer_html, split_html_messages
+from bot.telegram.replies import reply_parts
 from retrieval.answer import statements_by
 from retrieval.types import Answer
 
@@ -36,8 +37,7 @@ async def cmd_list(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     records = await off_loop(context, context.deps.services.store.records)
-    for part in split_html_messages(messages.listing(records)):
-        await message.reply_html(part)
+    await reply_parts(message, split_html_messages(messages.listing(records)))
 
 
 WHO_LIMIT = 10  # statements /who shows
@@ -58,8 +58,7 @@ async def cmd_who(update: Update, context: BotContext) -> None:
         return
     listing = Answer(question=name, text="", citations=tuple(said))
     html = f"{messages.said_by(name)}{BLOCK_SEPARATOR}{render_answer_html(listing)}"
-    for part in split_html_messages(html):
-        await message.reply_html(part)
+    await reply_parts(message, split_html_messages(html))
 
 
 async def cmd_timeline(update: Update, context: BotContext) -> None:
@@ -81,8 +80,7 @@ async def cmd_timeline(update: Update, context: BotContext) -> None:
         if entry.also:
             block += "\n" + messages.also_reported([a.title for a in entry.also])
         blocks.append(block)
-    for part in split_html_messages(BLOCK_SEPARATOR.join(blocks)):
-        await message.reply_html(part)
+    await reply_parts(message, split_html_messages(BLOCK_SEPARATOR.join(blocks)))
 
 
 async def cmd_forget(update: Update, context: BotContext) -> None:
