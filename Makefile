@@ -72,14 +72,14 @@ bench-1m: $(STAMP)
 # The reader (docs/reader.md): about an hour per epoch on one core of this machine; it
 # checkpoints to runs/reader/work and resumes there when run again. Not shipped: it did not win.
 train-reader: $(STAMP)
-	$(BIN)/python -m bot.evaluation.reader_trainer --eval-dir $(EVAL_DIR) \
+	$(BIN)/python -m bot.evaluation.reader.trainer --eval-dir $(EVAL_DIR) \
 		--out runs/reader/model --work runs/reader/work
 
 # A trained reader beside today's ranking and the dense baseline, on the validation articles;
 # candidates and scores are kept in runs/reader/report and read back when run again.
 READER ?= runs/reader/model
 reader-report: $(STAMP)
-	$(BIN)/python -m bot.evaluation.reader_report --reader $(READER) --eval-dir $(EVAL_DIR) \
+	$(BIN)/python -m bot.evaluation.reader.report --reader $(READER) --eval-dir $(EVAL_DIR) \
 		--work runs/reader/report
 
 clean:

@@ -18,13 +18,12 @@ import tempfile
 import time
 import uuid
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ingest.pipeline import Ingester, IngestResult
 from retrieval.errors import BriefbotError, StoreError
-from retrieval.types import Briefing
+from retrieval.types import Briefing, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def _briefing_json(briefing: Briefing) -> dict[str, Any]:
 
 def _briefing_from(fields: dict[str, Any]) -> Briefing:
     published = fields.get("published")
-    return Briefing(**{**fields, "published": date.fromisoformat(published) if published else None})
+    return Briefing(**{**fields, "published": parse_day(published)})
 
 
 def hand_over(data_dir: Path, briefings: list[Briefing]) -> Path:

@@ -25,14 +25,14 @@ from bot.settings import Settings
 from bot.state.database import STATE_FILE, BotState
 from ingest.fetch import UrlFetcher
 from ingest.pipeline import Ingester
-from retrieval.answer import NOTHING_FOUND, AnswerPolicy, build_answer_chain
-from retrieval.catalogue import Catalogue
-from retrieval.chroma_client import ChromaHandle, open_embedded, open_server
-from retrieval.embeddings import SentenceEmbeddings, bundled_model_path, load_model
-from retrieval.generation import AnswerWriter, local_writer, openai_writer
-from retrieval.search import HybridSearcher
-from retrieval.store import BriefingStore
-from retrieval.timeline import TimelineEntry, asks_for_timeline, timeline
+from retrieval.answering.answer import NOTHING_FOUND, AnswerPolicy, build_answer_chain
+from retrieval.answering.generation import AnswerWriter, local_writer, openai_writer
+from retrieval.answering.timeline import TimelineEntry, asks_for_timeline, timeline
+from retrieval.embedding.model import SentenceEmbeddings, bundled_model_path, load_model
+from retrieval.index.catalogue import Catalogue
+from retrieval.index.chroma_client import ChromaHandle, open_embedded, open_server
+from retrieval.index.store import BriefingStore
+from retrieval.ranking.search import HybridSearcher
 from retrieval.types import Answer, Question
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,3 +78,24 @@ class Settings(BaseSettings):
     def private_hosts(self) -> tuple[str, ...]:
         """Hosts or networks that URL ingest may reach although they are private."""
         return tuple(h.strip() for h in self.allow_private_hosts.split(",") if h.strip())
+
+
+# Models load from disk only (the bundled one, a trained reader): huggingface_hub and
+# transformers read these when first imported, so every entry point sets them first.
+OFFLINE_MODEL_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}
+
+
+def use_offline_models() -> None:
+    """Switch this process to offline model loading (before transformers is imported)."""
+    os.environ.update(OFFLINE_MODEL_ENVIRONMENT)
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child process of ours (a benchmark step, the Chroma server): this
+    process's, offline, with extra keys on top."""
+    return {**os.environ, **OFFLINE_MODEL_ENVIRONMENT, **extra}

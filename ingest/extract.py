@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 import pypdf
@@ -16,7 +15,7 @@ from trafilatura.utils import load_html as parse_html
 from ingest.errors import IngestError
 from ingest.identity import briefing_id_for, normalise_url
 from ingest.time_budget import EXTRACT_DEADLINE, within_deadline
-from retrieval.types import Briefing
+from retrieval.types import Briefing, parse_day
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +44,6 @@ def title_from_sentence(text: str, limit: int = TITLE_CHARS) -> str:
     if not head[-1].isspace() and " " in head:
         head = head.rsplit(None, 1)[0]  # drop the word cut in half
     return head[:limit].rstrip(" ,;:-–—(") + "…"
-
-
-def _parse_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
 
 
 def _without_query(url: str) -> str:
@@ -121,7 +111,7 @@ def read_article(html: str | bytes, url: str | None, source: str) -> Briefing:
         text=text,
         source=source,
         url=normalise_url(url) if url else None,
-        published=_parse_date(document.date if document else None),
+        published=parse_day(document.date if document else None),
         author=((document.author if document else None) or "").strip() or None,
         site=((document.sitename if document else None) or "").strip() or None,
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
@@ -129,20 +130,93 @@ class _VettedConnections(httpcore.NetworkBackend):
         self._plain.sleep(seconds)
 
 
+# httpcore's errors as the httpx errors the rest of this module (and httpx's users) expect;
+# the most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as e:
+        mapped = next((ours for theirs, ours in _ERRORS if isinstance(e, theirs)), None)
+        if mapped is None:
+            raise
+        raise mapped(str(e)) from e
+
+
+class _Body(httpx.SyncByteStream):
+    """A response body read from httpcore's stream, its errors as httpx's."""
+
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        closer = getattr(self._stream, "close", None)
+        if closer is not None:
+            closer()
+
+
+class _PinnedTransport(httpx.BaseTransport):
+    """An httpx transport over httpcore's public `ConnectionPool(network_backend=...)`, whose
+    backend opens connections only to vetted addresses (_VettedConnections)."""
+
+    def __init__(self, vet: Callable[[str, int], list[str]]) -> None:
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            network_backend=_VettedConnections(vet),
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,  # type: ignore[arg-type]
+            extensions=request.extensions,  # the timeouts travel here
+        )
+        with _as_httpx_errors():
+            response = self._pool.handle_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream),  # type: ignore[arg-type]
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+
 def _vetted_client(
     vet: Callable[[str, int], list[str]], event_hooks: Mapping[str, Sequence[Any]] | None
 ) -> httpx.Client:
-    transport = httpx.HTTPTransport()
-    # httpx gives its transport no public way to set the network backend; its connection
-    # pool (httpcore's) takes one. Fail loudly rather than fetch unguarded if that changes.
-    pool = getattr(transport, "_pool", None)
-    if not isinstance(pool, httpcore.ConnectionPool) or not hasattr(pool, "_network_backend"):
-        raise RuntimeError("this httpx version cannot pin connections; install httpx 0.28")
-    pool._network_backend = _VettedConnections(vet)
     # trust_env=False: library code reads no environment, and a proxy from HTTP_PROXY would
     # make the address checks meaningless.
     return httpx.Client(
-        transport=transport,
+        transport=_PinnedTransport(vet),
         trust_env=False,
         follow_redirects=False,
         event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},

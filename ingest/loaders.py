@@ -17,7 +17,7 @@ from ingest.extract import extract_article, extract_pdf_text, normalise_text, ti
 from ingest.fetch import UrlFetcher
 from ingest.identity import briefing_id_for, normalise_url
 from ingest.links import is_http_url, looks_like_http
-from retrieval.types import Briefing
+from retrieval.types import Briefing, parse_day
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,10 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def _to_date(value: str, source: str, where: str) -> date:
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError as e:
-        raise IngestError(
-            source, f"{where} {value!r} is not a valid date; write it as YYYY-MM-DD"
-        ) from e
+    day = parse_day(value)
+    if day is None:
+        raise IngestError(source, f"{where} {value!r} is not a valid date; write it as YYYY-MM-DD")
+    return day
 
 
 def load_text(

@@ -14,8 +14,8 @@ from ingest.identity import content_version
 from ingest.loaders import expand_sources, load_source
 from ingest.sentences import split_sentences
 from retrieval.errors import BriefbotError
-from retrieval.speakers import speakers
-from retrieval.store import BriefingRows, BriefingStore
+from retrieval.index.store import BriefingRows, BriefingStore
+from retrieval.language.speakers import speakers
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ which gets the call on stdin and answers on stdout, and is killed when the deadl
 
 from __future__ import annotations
 
-import os
 import pickle
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from ingest.errors import IngestError
 EXTRACT_DEADLINE = 60.0  # seconds to read one large page or PDF
 IN_PROCESS_BYTES = 250_000  # inputs up to this size are read here, without a child
 _ROOT = Path(__file__).resolve().parent.parent
-_PASSED_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
 
 
 def within_deadline(
@@ -34,9 +32,10 @@ def within_deadline(
 
     if size <= IN_PROCESS_BYTES:
         return getattr(extract, name)(*args)
-    # The child gets no secrets: only what it needs to find Python and this package.
-    env = {key: os.environ[key] for key in _PASSED_ENV if key in os.environ}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
+    # The child gets no secrets, nor anything of this process's environment: its Python is
+    # this one (sys.executable, which finds its own packages), this package is on PYTHONPATH,
+    # and it reads and writes bytes only.
+    env = {"PYTHONPATH": str(_ROOT)}
     try:
         done = subprocess.run(
             [sys.executable, "-m", "ingest.time_budget"],

@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
+def parse_day(value: str | None) -> date | None:
+    """The date a text starting "YYYY-MM-DD" names (an ISO date, or the date of an ISO time);
+    None for no text or another form. The one reading of dates in files, feeds and rows."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Briefing:
     """One news briefing: its text and where it came from."""
@@ -30,7 +41,7 @@ class Sentence:
     text: str
     start: int
     end: int
-    speaker: str = ""  # who said it, when it reports someone's words (retrieval/speakers.py)
+    speaker: str = ""  # who said it, when it reports someone's words (language/speakers.py)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ class Answer:
     abstained: bool = False
     # How well the briefings cover the question; below the policy's threshold it abstains.
     relevance: float = 0.0
-    # Written by a language model from the citations (retrieval/generation.py), checked;
+    # Written by a language model from the citations (retrieval/answering/generation.py), checked;
     # otherwise `text` is the cited sentences themselves.
     generated: bool = False
     note: str = ""  # a line for the user above the answer, e.g. why the quotes are shown

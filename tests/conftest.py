@@ -17,18 +17,20 @@ from typing import Any
 
 import pytest
 
+from bot.settings import use_offline_models
 from ingest.pipeline import Ingester
-from retrieval.answer import build_answer_chain
-from retrieval.catalogue import Catalogue
-from retrieval.chroma_client import ChromaHandle, open_embedded
-from retrieval.embeddings import SentenceEmbeddings, load_model
-from retrieval.search import HybridSearcher
-from retrieval.store import BriefingStore
+from retrieval.answering.answer import build_answer_chain
+from retrieval.embedding.model import SentenceEmbeddings, load_model
+from retrieval.index.catalogue import Catalogue
+from retrieval.index.chroma_client import ChromaHandle, open_embedded
+from retrieval.index.store import BriefingStore
+from retrieval.ranking.search import HybridSearcher
 from tests.ingest.pageserver import PageServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "2025-06-02-istanbul-talks.txt"
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
+use_offline_models()  # the test session is an entry point: models load from disk only
 
 
 @pytest.fixture(scope="session")

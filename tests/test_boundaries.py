@@ -102,10 +102,59 @@ def test_inside_bot_front_ends_are_on_top() -> None:
     assert wrong == {}
 
 
-def test_every_subpackage_says_what_it_holds_and_may_import() -> None:
-    for init in (ROOT / "bot").rglob("__init__.py"):
+@pytest.mark.parametrize("package", ["bot", "ingest", "retrieval"])
+def test_every_package_says_what_it_holds_and_may_import(package: str) -> None:
+    for init in (ROOT / package).rglob("__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text())) or ""
         assert "import" in doc.lower(), f"{init.relative_to(ROOT)} does not say what it imports"
+    folders = {p.parent for p in (ROOT / package).rglob("*.py")} - {ROOT / package / "__pycache__"}
+    missing = [str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").exists()]
+    assert missing == []
+
+
+# retrieval's rooms, lowest first: each may import the rooms below it, never one above.
+RETRIEVAL_ROOMS = (
+    "retrieval.language",
+    "retrieval.embedding",
+    "retrieval.index",
+    "retrieval.ranking",
+    "retrieval.answering",
+)
+RETRIEVAL_FLOOR = ("retrieval.types", "retrieval.errors")  # any room may use these
+
+
+def test_retrieval_rooms_import_downwards_only() -> None:
+    wrong: dict[str, list[str]] = {}
+    for path in (ROOT / "retrieval").rglob("*.py"):
+        own = module_name(path)
+        if own in RETRIEVAL_FLOOR or own == "retrieval":
+            level = -1  # the floor imports no room
+        else:
+            level = next(i for i, r in enumerate(RETRIEVAL_ROOMS) if own.startswith(r))
+        for name in imported_modules(path):
+            room = next((i for i, r in enumerate(RETRIEVAL_ROOMS) if name.startswith(r)), None)
+            if room is not None and room > level:
+                wrong.setdefault(str(path.relative_to(ROOT)), []).append(name)
+    assert wrong == {}
+
+
+def test_retrieval_is_rooms_not_a_flat_folder() -> None:
+    modules = sorted(p.name for p in (ROOT / "retrieval").glob("*.py"))
+    assert len(modules) <= 6, modules
+    rooms = [p for p in (ROOT / "retrieval").iterdir() if (p / "__init__.py").exists()]
+    assert len(rooms) >= 4
+    assert sorted(f"retrieval.{p.name}" for p in rooms) == sorted(RETRIEVAL_ROOMS)
+
+
+def test_retrieval_runs_models_and_never_trains_them() -> None:
+    """Training is evaluation's business (bot/evaluation/reader/): only what a question runs
+    lives in retrieval/."""
+    trains = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "retrieval").rglob("*.py")
+        if any(word in path.read_text() for word in ("torch.optim", ".backward(", "AdamW"))
+    ]
+    assert trains == []
 
 
 def test_bot_keeps_few_modules_at_its_top_level() -> None:
@@ -118,11 +167,23 @@ def test_library_code_reads_no_environment(package: str) -> None:
     readers = [
         str(path.relative_to(ROOT))
         for path in (ROOT / package).rglob("*.py")
-        if "os.environ.get" in path.read_text()
+        if "os.environ" in path.read_text()
         or "getenv" in path.read_text()
         or "pydantic_settings" in path.read_text()
     ]
     assert readers == []
+
+
+def test_only_settings_touches_the_environment() -> None:
+    """Configuration and the offline switches for models live in one place, bot/settings.py;
+    entry points call its use_offline_models(), child processes get its child_environment()."""
+    touching = sorted(
+        str(path.relative_to(ROOT))
+        for package in ("bot", "ingest", "retrieval")
+        for path in (ROOT / package).rglob("*.py")
+        if "os.environ" in path.read_text() or "getenv" in path.read_text()
+    )
+    assert touching == ["bot/settings.py"]
 
 
 def test_the_walker_sees_imports() -> None:

@@ -36,7 +36,7 @@ from bot.state.subscriptions import (
     seen_versions,
     set_scan_progress,
 )
-from retrieval.store import BriefingStore
+from retrieval.index.store import BriefingStore
 from retrieval.types import BriefingRecord
 
 log = logging.getLogger(__name__)

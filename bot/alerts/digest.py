@@ -19,8 +19,8 @@ from bot.alerts.matching import matched, same_story, story_vector
 from bot.alerts.topics import following
 from bot.state.database import BotState
 from bot.state.digests import claim_digest, due_digests
-from retrieval.answer import citation_from
-from retrieval.store import BriefingStore
+from retrieval.answering.answer import citation_from
+from retrieval.index.store import BriefingStore
 from retrieval.types import BriefingRecord, Citation
 
 STORIES_PER_TOPIC = 5

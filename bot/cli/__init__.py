@@ -2,9 +2,10 @@
 
     app.py         the parser, `main`, and the Invocation each command gets (settings, output,
                    services built on first use and closed after)
-    briefings.py   ingest (or hand over to the running bot), ask, list, remove, start
+    briefings.py   ingest (or hand over to the running bot), ask, who, timeline, list, remove,
+                   start
     chat.py        the interactive terminal chat
-    following.py   follow / unfollow a topic for a Telegram chat
+    following.py   follow / unfollow a topic for a Telegram chat; a chat's daily digest
     feeds.py       feed add | list | remove | poll
     measuring.py   bench and eval
     store.py       store-server (a Chroma server on DATA_DIR/chroma, holding its lock), check

@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from bot.cli.terminal import console
 from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.settings import Settings, use_offline_models
 from retrieval.errors import BriefbotError
 
 log = logging.getLogger(__name__)
@@ -216,6 +216,7 @@ def main(argv: Sequence[str] | None = None, *, build: Build = build_services) ->
     `build` makes the services (tests pass one that reuses a loaded model).
     """
     args = build_parser().parse_args(argv)
+    use_offline_models()
     settings = Settings()
     configure_logging(settings.log_level)
     err = console(stderr=True)

@@ -17,9 +17,9 @@ from bot.inbox import hand_over
 from bot.services import BOT_ROLE, build_fetcher
 from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
-from retrieval.answer import statements_by
+from retrieval.answering.answer import statements_by
+from retrieval.answering.timeline import timeline_json
 from retrieval.errors import BriefbotError, StoreLockedError
-from retrieval.timeline import timeline_json
 from retrieval.types import Answer, Question
 
 

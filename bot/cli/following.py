@@ -8,7 +8,7 @@ from bot.alerts.topics import follow, following, unfollow
 from bot.cli.app import Invocation
 from bot.services import open_state
 from bot.state.digests import digest_of, set_digest, stop_digest
-from retrieval.catalogue import Catalogue
+from retrieval.index.catalogue import Catalogue
 
 
 def cmd_follow(run: Invocation) -> int:

@@ -6,7 +6,8 @@ data directory's lock while it runs: no embedded process can open the directory 
 from __future__ import annotations
 
 from bot.cli.app import Invocation
-from retrieval.chroma_client import serve
+from bot.settings import child_environment
+from retrieval.index.chroma_client import serve
 
 
 def cmd_store_server(run: Invocation) -> int:
@@ -24,7 +25,8 @@ def cmd_store_server(run: Invocation) -> int:
         f"process at it with CHROMA_HOST={args.host} CHROMA_PORT={args.port}. Ctrl-C stops it.",
         markup=False,
     )
-    return serve(settings.chroma_path, args.host, args.port)
+    env = child_environment(ANONYMIZED_TELEMETRY="False")
+    return serve(settings.chroma_path, args.host, args.port, env)
 
 
 def cmd_check(run: Invocation) -> int:

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from retrieval.timeline import TimelineEntry
+from retrieval.answering.timeline import TimelineEntry
 from retrieval.types import Answer, BriefingRecord
 
 # Lines written to a pipe or a file are not wrapped at 80 columns (one failure is one line).

@@ -15,7 +15,6 @@ Every step runs in a process of its own, so start-up and memory are its own.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
 import sys
@@ -28,7 +27,8 @@ from typing import Any
 
 from bot.evaluation.metrics import percentile
 from bot.evaluation.synthetic import corpus, sentence_pool, standin_model
-from retrieval.embeddings import bundled_model_path
+from bot.settings import child_environment
+from retrieval.embedding.model import bundled_model_path
 
 SYSTEMS = ("briefbot", "baseline")
 
@@ -66,13 +66,7 @@ class Figure:
 
 def _worker(step: str, system: str, args: dict[str, Any]) -> tuple[dict[str, Any], float]:
     """Run one step in a new process; its result and the time the process was started."""
-    env = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-        "TRANSFORMERS_VERBOSITY": "error",
-    }
+    env = child_environment()
     started = time.time()
     done = subprocess.run(
         [sys.executable, "-m", "bot.evaluation.bench_worker", step, system, json.dumps(args)],

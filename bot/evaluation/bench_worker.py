@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.settings import use_offline_models
+
 BASELINE_COLLECTION = "baseline"
 BASELINE_K = 4
 BASELINE_BATCH = 5_000
@@ -161,6 +163,7 @@ def main(argv: list[str]) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
+    use_offline_models()
     result = STEPS[step](system, args)
     print(json.dumps(result))
     return 0

@@ -5,21 +5,29 @@ from __future__ import annotations
 import re
 import statistics
 import string
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_POSSESSIVE = re.compile(r"(\w)['\u2019]s\b")
+
+
+def _is_punctuation(ch: str) -> bool:
+    return ch in string.punctuation or unicodedata.category(ch).startswith("P")
 
 
 def normalise(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no a/an/the, single spaces."""
-    text = text.lower().translate(_PUNCTUATION)
+    """The eval README's rule: SQuAD's (lower case, punctuation dropped, no a/an/the, single
+    spaces), and Unicode punctuation (curly quotes, dashes) and a possessive 's dropped too, which
+    SQuAD's ASCII-only rule misses in news ("Google’s" never matched "Google")."""
+    text = _POSSESSIVE.sub(r"\1", text.lower())
+    text = "".join(ch for ch in text if not _is_punctuation(ch))
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def contains_answer(sentence: str, answers: Sequence[str]) -> bool:
-    """Whether a normalised gold answer occurs in the sentence as whole words."""
+    """Whether a normalised gold answer occurs in the normalised sentence as whole words."""
     padded = f" {normalise(sentence)} "
     return any((norm := normalise(answer)) and f" {norm} " in padded for answer in answers)
 

@@ -18,7 +18,7 @@ from typing import Any
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answer import AnswerPolicy, build_answer_chain
+from retrieval.answering.answer import AnswerPolicy, build_answer_chain
 from retrieval.types import Answer, Question
 
 NEWS_SET = Path(__file__).resolve().parent / "news_over_time"

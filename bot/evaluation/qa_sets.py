@@ -18,7 +18,7 @@ from bot.evaluation.metrics import Outcome, Scores, abstention_curve, score
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answer import citation_of
+from retrieval.answering.answer import citation_of
 from retrieval.types import Answer, Question
 
 SEED = 20261125

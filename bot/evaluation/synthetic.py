@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from retrieval.embeddings import bundled_model_path
+from retrieval.embedding.model import bundled_model_path
 from retrieval.types import Briefing
 
 SENTENCES_PER_BRIEFING = 20

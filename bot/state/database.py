@@ -3,7 +3,7 @@
 Several processes may open it (the bot and `briefbot follow` or `briefbot feed add`): WAL
 mode, short transactions, and a busy timeout so that one waits for the other's lock. Schema
 changes are numbered migrations (bot/state/migrations.py), applied in order and recorded in
-SQLite's `user_version`.
+SQLite's `user_version` by the runner the catalogue uses too (retrieval/index/sqlite.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.state.migrations import MIGRATIONS
-from retrieval.sqlite_file import use_write_ahead_log
+from retrieval.index.sqlite import migrate, use_write_ahead_log, write_transaction
 
 STATE_FILE = "state.db"
 
@@ -36,20 +36,7 @@ class BotState:
     def migrate(self) -> int:
         """Apply the migrations this file has not seen yet; returns the schema version."""
         with self._lock:
-            # Read the version inside the write transaction: two processes opening an old
-            # file at once must not both apply the same migration.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-                for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-                    migration(self._db)
-                    self._db.execute(f"PRAGMA user_version = {number}")
-                    version = number
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return version
+            return migrate(self._db, MIGRATIONS)
 
     def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """Run one statement (its own transaction) and return its rows."""
@@ -59,14 +46,8 @@ class BotState:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The connection inside BEGIN IMMEDIATE … COMMIT (ROLLBACK on error), under the lock."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, write_transaction(self._db) as db:
+            yield db
 
     def close(self) -> None:
         """Close the database."""

@@ -10,6 +10,8 @@
     messages.py     every string the bot shows, as Telegram HTML (briefing text escaped)
     render.py       answers as Telegram HTML: escaping, citations, 4,096-character parts
     replies.py      answers as replies, and the "More sources" button
+    streaming.py    a written answer streamed into one message, edited at a bounded rate
+    rate_limits.py  questions and ingests per user and minute (RATE_LIMIT_*)
     followup.py     follow-up questions ("and what did Ukraine want?")
     uploads.py      ingest from a chat: links, uploaded files, message text
     chat_action.py  the "typing…" indicator

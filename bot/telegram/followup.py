@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.state.questions import AskedQuestion
+from retrieval.language.terms import STOP_WORDS
 
 FOLLOW_UP_WINDOW = 30 * 60.0  # seconds; an older question is no longer context
 MAX_TOPIC_WORDS = 8
@@ -30,14 +31,11 @@ def _word_set(text: str) -> frozenset[str]:
 _PRONOUNS = _word_set(
     "they them their theirs it its he him his she her hers that those these this there"
 )
-_STOPWORDS = _word_set(
+# English stop words (the lexical index's list) and the words of talking to a bot.
+_STOPWORDS = STOP_WORDS | _word_set(
     """
-    a an the of to in on at by for from with about as into over after before between during
-    is are was were be been being do does did done has have had will would shall should can
-    could may might must what which who whom whose when where why how whether if than then
-    and or but so also not no nor any some all each other more most many much few such own
-    i me my we us our you your one ones there here said say says tell told please know
-    yes ok okay again else just only very too up out off
+    done would shall could may might must whose whether also many much us one ones said say
+    says tell told please know yes ok okay else
     """
 )
 

@@ -19,8 +19,8 @@ import pytest
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from retrieval.generation import check
-from retrieval.local_chat_model import LocalChatModel
+from retrieval.answering.generation import check
+from retrieval.answering.local_chat_model import LocalChatModel
 from retrieval.types import Question
 from tests.conftest import SAMPLE
 

@@ -9,8 +9,8 @@ import pytest
 
 from ingest.pipeline import Ingester
 from retrieval.errors import StoreError
-from retrieval.search import HybridSearcher
-from retrieval.store import BriefingStore
+from retrieval.index.store import BriefingStore
+from retrieval.ranking.search import HybridSearcher
 from retrieval.types import Briefing
 
 

@@ -507,3 +507,33 @@ def test_a_conditional_get_sends_the_validators_and_returns_304_without_error(pa
     )
     assert (again.status, again.body, again.not_modified) == (304, b"", True)
     assert seen == [(None, None), ('"v1"', "Mon, 02 Jun 2025 10:00:00 GMT")]
+
+
+def test_the_fetcher_uses_only_the_public_api_of_httpx_and_httpcore():
+    """Pinning connections once reached into httpx's transport (`_pool._network_backend`),
+    which an upgrade may rename; httpcore's ConnectionPool(network_backend=...) is public."""
+    import ast
+    import inspect
+
+    from ingest import fetch as fetch_module
+
+    tree = ast.parse(inspect.getsource(fetch_module))
+    private = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"})
+        ):
+            private.append(f"line {node.lineno}: .{node.attr}")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"getattr", "setattr", "hasattr"}
+            and len(node.args) > 1
+            and isinstance(node.args[1], ast.Constant)
+            and str(node.args[1].value).startswith("_")
+        ):
+            private.append(f"line {node.lineno}: {node.func.id}(…, {node.args[1].value!r})")
+    assert private == []

@@ -118,3 +118,26 @@ def test_sentences_are_in_order_within_the_text_and_never_overlap(text: str) -> 
     assert all(0 <= a < b <= len(text) for a, b in spans)
     assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
     assert all(text[a:b] == text[a:b].strip() for a, b in spans)
+
+
+def _briefing_text(topic: str, count: int) -> str:
+    return " ".join(
+        f"The {topic} delegation met on day {n} in Istanbul, said Mr. Keceli of the U.S. team. "
+        f"“We agreed on point {n},” the {topic} envoy said."
+        for n in range(count)
+    )
+
+
+def test_two_briefings_split_in_many_threads_at_once_each_split_as_alone() -> None:
+    """pysbd keeps the text being split on its Segmenter: one Segmenter shared by threads
+    split one briefing with the other's text (two ingests at once, INGEST_CONCURRENCY=2)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [_briefing_text("Russian", 150), _briefing_text("Ukrainian", 150)]
+    alone = [split_sentences(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda n: (n % 2, split_sentences(texts[n % 2])), range(60)))
+    wrong = [n for n, spans in results if spans != alone[n]]
+    assert not wrong, f"{len(wrong)} of {len(results)} splits differ from the same split alone"
+    for n, spans in results:  # every sentence is a sentence of its own text
+        assert all(texts[n][a:b].strip() == texts[n][a:b] and b > a for a, b in spans)

@@ -2,8 +2,8 @@
 
     asking.py       questions (private text, group mentions and replies, /ask), "More sources"
     ingesting.py    /ingest links or a replied-to text or file, uploaded files
-    browsing.py     /start, /help, /latest, /list, /forget, unknown commands
-    following.py    /follow, /following, /unfollow
+    browsing.py     /start, /help, /latest, /list, /who, /timeline, /forget, unknown commands
+    following.py    /follow, /following, /unfollow, /digest
     feeds.py        /feed add | list | remove
     errors.py       the access gate before every handler, and the error handler
     permissions.py  who may ingest, who may change what a chat follows

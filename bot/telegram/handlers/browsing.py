@@ -10,7 +10,7 @@ from bot.telegram.context import BotContext, off_loop
 from bot.telegram.handlers.permissions import require_admin
 from bot.telegram.render import BLOCK_SEPARATOR, render_answer_html, split_html_messages
 from bot.telegram.replies import reply_parts
-from retrieval.answer import statements_by
+from retrieval.answering.answer import statements_by
 from retrieval.types import Answer
 
 

@@ -16,7 +16,7 @@ from bot.alerts.matching import (
 )
 from bot.alerts.topics import parse_topic
 from ingest.sentences import split_sentences
-from retrieval.embeddings import SentenceEmbeddings
+from retrieval.embedding.model import SentenceEmbeddings
 from tests.bot.alerts.alert_examples import examples
 
 

@@ -17,7 +17,7 @@ import pytest
 from bot.cli.app import main
 from bot.services import build_services
 from bot.settings import Settings
-from retrieval.chroma_client import open_embedded
+from retrieval.index.chroma_client import open_embedded
 from tests.conftest import SAMPLE, free_port, started_chroma, stop
 from tests.llmserver import Reply, ScriptedLLM
 

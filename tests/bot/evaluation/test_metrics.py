@@ -24,6 +24,16 @@ def test_normalise_follows_squad() -> None:
     assert normalise("A") == ""
 
 
+def test_normalise_drops_unicode_punctuation_and_a_possessive_s_as_the_spec_says() -> None:
+    """../shared/eval/README.md: SQuAD's rule, plus Unicode punctuation and a possessive 's."""
+    assert normalise("The “Broncos’s” win!") == "broncos win"
+    assert normalise("Kyiv’s ‘plan’ — «final»") == "kyiv plan final"
+    assert normalise("It's the U.S. team's plan") == "it us team plan"
+    assert contains_answer("Google’s results were out.", ["Google"])
+    assert contains_answer("“We will not give up,” Zelensky’s aide said.", ["Zelensky"])
+    assert not contains_answer("In 18720 the city grew.", ["1872"])
+
+
 def test_answer_must_match_whole_words() -> None:
     assert contains_answer("It was the Denver Broncos.", ["denver broncos"])
     assert not contains_answer("Denverites cheered.", ["Denver"])

@@ -170,3 +170,57 @@ def test_sets_with_the_same_documents_share_one_ingest(
     assert [r.name for r in results] == ["tiny-set", "twin-set"]
     assert results[1].briefbot.questions == 1 and results[1].briefbot.hit1 == 1.0
     assert sum(1 for s in stages if s.endswith("ingest")) == len(DOCUMENTS)
+
+
+NEWS_DOCUMENTS = [
+    {
+        "id": "news#0",
+        "title": "Talks in Istanbul",
+        "date": "2025-06-02",
+        "text": "Kyiv’s delegation was led by Rustem Umerov. "
+        "The Kremlin’s envoy, Vladimir Medinsky, proposed a ceasefire of two to three days.",
+    },
+    {
+        "id": "news#1",
+        "title": "Prisoner exchange",
+        "date": "2025-06-10",
+        "text": "Both sides swapped 1,200 prisoners — the largest exchange so far.",
+    },
+]
+NEWS_QUESTIONS = [
+    {
+        "id": "n1",
+        "question": "Who led the delegation from Kyiv?",
+        "answers": ["Kyiv", "Rustem Umerov"],
+        "gold_doc_ids": ["news#0"],
+        "answerable": True,
+    },
+    {
+        "id": "n2",
+        "question": "Whose envoy proposed a ceasefire of two to three days?",
+        "answers": ["Kremlin"],
+        "gold_doc_ids": ["news#0"],
+        "answerable": True,
+    },
+]
+
+
+def test_eval_scores_news_text_by_the_spec_rule_curly_apostrophes_and_all(
+    tmp_path: Path, model
+) -> None:
+    """../shared/eval/README.md: Unicode punctuation and a possessive 's are dropped, so the
+    answer "Kremlin" is in "The Kremlin’s envoy …" (SQuAD's ASCII rule never matched it)."""
+    directory = tmp_path / "news-set"
+    directory.mkdir()
+    for name, rows in (("documents", NEWS_DOCUMENTS), ("questions", NEWS_QUESTIONS)):
+        (directory / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+    result = evaluate_set(directory, Settings(), tmp_path / "out", model=model)
+    predictions = [
+        json.loads(line)
+        for line in (tmp_path / "out" / "news-set" / "predictions.jsonl").read_text().splitlines()
+    ]
+    first = {p["id"]: p["citations"][0]["text"] for p in predictions if p["citations"]}
+    assert "Kremlin’s" in first["n2"]
+    assert result.briefbot.hit3 == 1.0

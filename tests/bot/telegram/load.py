@@ -28,7 +28,7 @@ from bot.services import build_services
 from bot.settings import Settings
 from bot.telegram.application import build_application
 from ingest.loaders import expand_sources
-from retrieval.answer import NOTHING_FOUND
+from retrieval.answering.answer import NOTHING_FOUND
 from tests.bot.telegram.botapi import BotAPIEmulator, Call, polling
 from tests.ingest.pageserver import PageServer
 

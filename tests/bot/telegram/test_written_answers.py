@@ -13,7 +13,7 @@ import pytest
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from retrieval.generation import MODEL_FAILED
+from retrieval.answering.generation import MODEL_FAILED
 from retrieval.types import Question
 from tests.bot.telegram.botapi import BotAPIEmulator
 from tests.bot.telegram.briefbot import Briefbot
@@ -89,7 +89,7 @@ async def test_an_answer_that_fails_its_checks_gives_way_to_the_quotes(
 ) -> None:
     llm.script(Reply("Poland proposed 900 tanks [1].", pieces=2))
     quotes = written.services.chain.invoke(Question(QUESTION))
-    with caplog.at_level(logging.WARNING, logger="retrieval.generation"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.answering.generation"):
         async with written.polling():
             [reply] = await written.say(USER, QUESTION)
     shown = reply.result["text"]

@@ -1,0 +1,103 @@
+"""Timelines: the dated statements on a topic across briefings, oldest first, one per story and
+day, near-duplicates from several outlets merged and those outlets listed.
+
+Candidates come from the same search as answers, wider; a briefing contributes its best
+sentence; the briefings of one day whose sentences say the same (cosine) are one entry, cited
+from the best of them. Nothing is listed when the briefings do not cover the topic (the
+answers' relevance rule).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from retrieval.answering.answer import AnswerPolicy, citation_of, relevance
+from retrieval.ranking.search import Candidate, HybridSearcher
+from retrieval.types import Citation
+
+TIMELINE_CANDIDATES = 60
+SAME_STORY_COSINE = 0.75  # two outlets' sentences of one day this close report one thing
+# A briefing's best sentence must score within this of the topic's best to make the timeline.
+TIMELINE_MARGIN = 1.0
+_ASKS_FOR_TIMELINE = re.compile(
+    r"\b(?:how\s+(?:has|have|did)\b.*\b(?:changed?|evolved?|developed?|shifted?|moved?)|"
+    r"timeline|over time|chronolog\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One story on one day: its cited sentence and the other outlets that reported it."""
+
+    day: date
+    citation: Citation
+    also: tuple[Citation, ...] = ()  # the same story, same day, in other briefings
+
+
+def asks_for_timeline(question: str) -> bool:
+    """Whether a question asks how something moved over time ("How has … changed?")."""
+    return bool(_ASKS_FOR_TIMELINE.search(question))
+
+
+def timeline(
+    searcher: HybridSearcher,
+    topic: str,
+    *,
+    as_of: date | None = None,
+    policy: AnswerPolicy | None = None,
+    limit: int = 20,
+) -> list[TimelineEntry]:
+    """The topic's dated entries, oldest first (at most `limit`, the most recent kept)."""
+    policy = policy or AnswerPolicy()
+    candidates = searcher.search(topic, as_of=as_of, limit=TIMELINE_CANDIDATES)
+    if relevance(candidates) < policy.min_relevance:
+        return []
+    best_score = candidates[0].score
+    per_briefing: dict[str, Candidate] = {}
+    for c in candidates:  # best first: a briefing keeps its best sentence
+        if c.record.published is None or c.score < best_score - TIMELINE_MARGIN:
+            continue
+        per_briefing.setdefault(c.record.id, c)
+    by_day: dict[date, list[Candidate]] = {}
+    for c in per_briefing.values():
+        assert c.record.published is not None
+        by_day.setdefault(c.record.published, []).append(c)
+    entries = []
+    for day, found in by_day.items():
+        stories: list[list[Candidate]] = []
+        for c in sorted(found, key=lambda c: c.score, reverse=True):
+            same = next(
+                (s for s in stories if float(c.vector @ s[0].vector) >= SAME_STORY_COSINE), None
+            )
+            if same is None:
+                stories.append([c])
+            else:
+                same.append(c)
+        for story in stories:
+            cited = tuple(citation_of(c) for c in story)
+            entries.append(TimelineEntry(day, cited[0], cited[1:]))
+    entries.sort(key=lambda e: (e.day, -e.citation.score))
+    return entries[-limit:]
+
+
+def timeline_json(topic: str, entries: list[TimelineEntry]) -> dict[str, object]:
+    """`briefbot timeline --json`: {"topic", "entries": [{date, text, doc_id, title, url,
+    speaker, also}]}."""
+    return {
+        "topic": topic,
+        "entries": [
+            {
+                "date": e.day.isoformat(),
+                "text": e.citation.sentence,
+                "doc_id": e.citation.doc_id,
+                "title": e.citation.title,
+                "url": e.citation.url,
+                "speaker": e.citation.speaker or None,
+                "also": [{"doc_id": a.doc_id, "title": a.title, "url": a.url} for a in e.also],
+            }
+            for e in entries
+        ],
+    }

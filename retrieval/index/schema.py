@@ -1,0 +1,167 @@
+"""The catalogue's schema: its tables as numbered migrations, and its rows as domain objects.
+
+    briefings        the registry: one live version per briefing (title, date, url, ...) and
+                     the token of the write that stored its vector rows; the row is the commit
+                     point of a write (retrieval/index/writes.py)
+    writes           writes in progress (their rows may be half there) and retired writes
+                     (their rows are to be deleted); readers only trust the live token
+    sentences        each live sentence: text, offsets, chunk numbers, speaker, and its terms
+                     (title and sentence, stemmed), which sentence_fts (FTS5, external content)
+                     indexes (retrieval/index/lexical.py)
+    terms            per term: how many briefings and how many sentences hold it (IDF)
+    briefing_terms   which briefing holds which term (the coverage rule, per candidate)
+    meta             counters: briefings, sentences, total terms, the commit sequence
+
+Append new migrations; never edit one that shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from retrieval.index.sqlite import Migration
+from retrieval.language.speakers import speakers
+from retrieval.types import BriefingRecord, Sentence, parse_day
+
+
+def day_number(day: date | None) -> int:
+    """A date as a number that orders like it (its ordinal); 0 for undated, which every
+    `as_of` admits."""
+    return day.toordinal() if day else 0
+
+
+def _m001_catalogue(db: sqlite3.Connection) -> None:
+    # One statement at a time: executescript() would commit the migration's transaction.
+    _statements(
+        db,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta VALUES ('briefings', 0), ('sentences', 0), ('length', 0), ('seq', 0);
+        CREATE TABLE briefings (
+            id             TEXT PRIMARY KEY,
+            version        TEXT NOT NULL,
+            token          TEXT NOT NULL,
+            title          TEXT NOT NULL,
+            source         TEXT NOT NULL,
+            url            TEXT,
+            published      TEXT,
+            day            INTEGER NOT NULL,
+            added_at       TEXT NOT NULL,
+            sentence_count INTEGER NOT NULL,
+            seq            INTEGER NOT NULL
+        );
+        CREATE INDEX briefings_by_seq ON briefings (seq);
+        CREATE TABLE writes (
+            briefing_id TEXT NOT NULL,
+            token       TEXT NOT NULL,
+            state       TEXT NOT NULL CHECK (state IN ('writing', 'retired')),
+            since       REAL NOT NULL,
+            PRIMARY KEY (briefing_id, token)
+        );
+        CREATE TABLE sentences (
+            rowid       INTEGER PRIMARY KEY,
+            briefing_id TEXT NOT NULL,
+            idx         INTEGER NOT NULL,
+            start       INTEGER NOT NULL,
+            end         INTEGER NOT NULL,
+            text        TEXT NOT NULL,
+            chunks      TEXT NOT NULL,
+            terms       TEXT NOT NULL,
+            day         INTEGER NOT NULL,
+            UNIQUE (briefing_id, idx)
+        );
+        CREATE VIRTUAL TABLE sentence_fts USING fts5(
+            terms, content='sentences', content_rowid='rowid', detail='none'
+        );
+        CREATE TABLE terms (
+            term      TEXT PRIMARY KEY,
+            briefings INTEGER NOT NULL,
+            sentences INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE briefing_terms (
+            term        TEXT NOT NULL,
+            briefing_id TEXT NOT NULL,
+            PRIMARY KEY (term, briefing_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX briefing_terms_by_briefing ON briefing_terms (briefing_id);
+        """,
+    )
+
+
+def _statements(db: sqlite3.Connection, script: str) -> None:
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m002_speakers(db: sqlite3.Connection) -> None:
+    """Who said each sentence (language/speakers.py), found for the sentences already there."""
+    db.execute("ALTER TABLE sentences ADD COLUMN speaker TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX sentences_by_speaker ON sentences (speaker) WHERE speaker != ''")
+    briefing_ids = [bid for (bid,) in db.execute("SELECT id FROM briefings")]
+    for bid in briefing_ids:
+        rows = db.execute(
+            "SELECT rowid, text FROM sentences WHERE briefing_id = ? ORDER BY idx", (bid,)
+        ).fetchall()
+        found = speakers([text for _, text in rows])
+        db.executemany(
+            "UPDATE sentences SET speaker = ? WHERE rowid = ?",
+            [(who, rowid) for (rowid, _), who in zip(rows, found, strict=True) if who],
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_catalogue, _m002_speakers)
+
+
+@dataclass(frozen=True)
+class StoredSentence:
+    """A live sentence as the search sees it, with its chunk numbers and terms."""
+
+    rowid: int
+    sentence: Sentence
+    chunks: tuple[int, ...]
+    terms: tuple[str, ...]  # the briefing title's terms, then the sentence's
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One briefing version to make live: its record, the token of the write that stored its
+    vector rows, its sentences and their chunk numbers."""
+
+    record: BriefingRecord
+    token: str
+    sentences: tuple[Sentence, ...]
+    chunks: tuple[tuple[int, ...], ...]  # per sentence, the chunks that hold it
+
+
+RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
+SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker"
+
+
+def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
+    rid, version, title, source, url, published, added_at, count = row
+    return BriefingRecord(
+        id=rid,
+        title=title,
+        source=source,
+        version=version,
+        sentence_count=count,
+        url=url or None,
+        published=parse_day(published),
+        added_at=added_at,
+    )
+
+
+def stored_from_row(row: tuple[Any, ...]) -> StoredSentence:
+    rowid, bid, idx, start, end, text, chunks, terms, speaker = row
+    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker)
+    numbers = tuple(int(n) for n in chunks.split(",") if n)
+    return StoredSentence(rowid, sentence, numbers, tuple(terms.split()))
+
+
+def prefixed(columns: str, alias: str) -> str:
+    """A column list with each column qualified by a table alias ("s.rowid, s.text, ...")."""
+    return ", ".join(f"{alias}.{c.strip()}" for c in columns.split(","))
