@@ -15,11 +15,12 @@ import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from retrieval.embedding.bundled import bundled_model_path
+from retrieval.ranking.reader_onnx import OnnxReaderSession, export_reader
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 MAX_LENGTH = 128
 # Candidates are scored in length-sorted batches of this size: less padding than one batch.
 BATCH_SIZE = 16
+# How the weights run: torch as trained (float32), or an ONNX export run by onnxruntime in
+# float32 or with int8 weights (reader_onnx.py; each measured in docs/reader.md).
+Backend = Literal["torch", "onnx", "int8"]
 
 
 def reader_input(title: str, sentence: str, context: str = "") -> str:
@@ -49,7 +53,11 @@ def embedding_checksum(matrix: Any) -> float:
 
 
 class Reader:
-    """Scores (title, sentence) passages against a question; thread-safe, loaded on first use."""
+    """Scores (title, sentence) passages against a question; thread-safe, loaded on first use.
+
+    With backend "onnx" or "int8" the weights are exported once into `cache` (a folder beside
+    the data) and run by onnxruntime with `threads` threads.
+    """
 
     def __init__(
         self,
@@ -57,14 +65,22 @@ class Reader:
         *,
         base_model: Path | None = None,
         batch_size: int = BATCH_SIZE,
-        max_length: int = MAX_LENGTH,
+        max_length: int | None = None,
+        backend: Backend = "torch",
+        cache: Path | None = None,
+        threads: int = 1,
     ) -> None:
         self.directory = Path(directory)
         self.base_model = base_model
         self.batch_size = batch_size
-        self.max_length = max_length
+        trained = self.card.get("config", {}).get("max_length")
+        self.max_length = max_length or int(trained or MAX_LENGTH)
+        self.backend = backend
+        self.cache = cache or self.directory
+        self.threads = threads
         self._model: Any = None
         self._tokenizer: Any = None
+        self._session: OnnxReaderSession | None = None
         # One caller at a time: the tokenizer's padding state and the model are shared.
         self._lock = threading.Lock()
 
@@ -91,7 +107,6 @@ class Reader:
         """
         if not passages:
             return np.zeros(0, dtype=np.float32)
-        import torch
 
         texts = [reader_input(*passage[:3]) for passage in passages]
         # Sorting by length keeps each batch's padding short; results go back in input order.
@@ -101,6 +116,9 @@ class Reader:
             self._ensure_loaded()
             for first in range(0, len(order), self.batch_size):
                 rows = order[first : first + self.batch_size]
+                if self._session is not None:
+                    logits[rows] = self._session.logits(question, [texts[i] for i in rows])
+                    continue
                 batch = self._tokenizer(
                     [question] * len(rows),
                     [texts[i] for i in rows],
@@ -109,14 +127,26 @@ class Reader:
                     padding=True,
                     return_tensors="pt",
                 )
+                import torch
+
                 with torch.inference_mode():
                     out = self._model(**batch).logits.squeeze(-1).float().numpy()
                 logits[rows] = out
         return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float32)
 
     def _ensure_loaded(self) -> None:
-        if self._model is None:
+        if self._model is not None or self._session is not None:
+            return
+        if self.backend == "torch":
             self._tokenizer, self._model = load_reader(self.directory, self.base_model)
+            return
+        stamp = str(self.card.get("weights_sha256", ""))[:16] or "unknown"
+        target = self.cache / f"reader-{stamp}-{self.backend}.onnx"
+        if not target.exists():
+            _, model = load_reader(self.directory, self.base_model)
+            export_reader(model, target, int8=self.backend == "int8")
+        base = Path(self.base_model) if self.base_model else bundled_model_path()
+        self._session = OnnxReaderSession(target, base, self.max_length, self.threads)
 
     def __repr__(self) -> str:
         return f"Reader({str(self.directory)!r})"

@@ -161,6 +161,30 @@ def read_set(directory: Path) -> QASet:
     return QASet(directory.name, documents, questions, hashes)
 
 
+def sample_groups(qa_set: QASet, questions: int, articles_per_group: int, seed: int) -> list[QASet]:
+    """A large set cut into sets of a few articles each, with questions sampled by seed.
+
+    questions < 0 keeps them all. Sampling spreads the questions over every article (breadth
+    beats epochs); the groups keep each look-alike index small, since BM25 over one index of the
+    whole set costs tens of milliseconds a question.
+    """
+    rng = random.Random(seed)
+    kept = list(qa_set.questions)
+    if 0 <= questions < len(kept):
+        kept = rng.sample(kept, questions)
+    titles = sorted({d.title for d in qa_set.documents})
+    rng.shuffle(titles)
+    groups = []
+    for start in range(0, len(titles), max(1, articles_per_group)):
+        chosen = set(titles[start : start + max(1, articles_per_group)])
+        docs = [d for d in qa_set.documents if d.title in chosen]
+        asked = [q for q in kept if qa_set.title_of(q.doc_id) in chosen]
+        if asked:
+            name = f"{qa_set.name}[{start // max(1, articles_per_group)}]"
+            groups.append(QASet(name, docs, asked, qa_set.sha256))
+    return groups
+
+
 def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
     with Path(path).open(encoding="utf-8") as f:
         for line in f:

@@ -49,13 +49,17 @@ SETS = ("squad-v1.1", "squad-v2-half", "squad-offtopic")
 PARTS = ("tune", "validation")
 WEIGHTS = (0.0, 0.1, 0.2, 0.5, 1.0, 2.0)  # of today's score, added to the reader's probability
 LAMBDAS = (0.0, 1.0, 2.0, 4.0)  # of today's relevance, added to logit(top probability)
-EXTRA_BARS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+FLOORS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)  # a 2nd or 3rd quote's least probability
+SURES = (0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 1.01)  # the first alone from this probability
 MAX_WRONG = 0.05
-# What the issue asks before a reader ships (docs/reader.md).
-BAR_HIT1_POINTS = 6.0
-BAR_V2_ABSTAIN = 0.30
+# What the issue asks before a reader ships (docs/reader.md); the aims are reported beside.
+BAR_HIT1_POINTS = 4.0
 BAR_OFFTOPIC_ABSTAIN = 0.95
-BAR_P95_SECONDS = 0.4
+BAR_P95_SECONDS = 0.25
+AIM_HIT1_POINTS = 8.0
+AIM_V2_ABSTAIN = 0.25
+# Choosing the quote bars may cost at most this much hit@3 on tune.
+HIT3_GIVE = 0.01
 _WORDS = re.compile(r"\w+")
 
 
@@ -264,7 +268,19 @@ class ReaderUse:
     weight: float  # of today's score, added to the probability, to order candidates
     lam: float  # abstain when logit(top probability) + lam x today's relevance < threshold
     threshold: float
-    extra: float  # a second or third quote only with at least this probability
+    floor: float  # a second or third quote only with at least this probability
+    sure: float = 1.01  # from this probability of the first quote, it is the only one
+
+    def card_entry(self, k: int) -> dict[str, float]:
+        """The rule as a reader's card keeps it (retrieval/ranking/reading.py reads it)."""
+        return {
+            "weight": self.weight,
+            "lam": self.lam,
+            "threshold": round(self.threshold, 4),
+            "floor": self.floor,
+            "sure": self.sure,
+            "top": k,
+        }
 
 
 def logit(p: float) -> float:
@@ -326,7 +342,9 @@ def with_reader(
             reverse=True,
         )
         cited = _cite(order, r)
-        cited = cited[:1] + [i for i in cited[1:] if probs[i] >= use.extra]
+        if cited and probs[cited[0]] >= use.sure:
+            cited = cited[:1]
+        cited = cited[:1] + [i for i in cited[1:] if probs[i] >= use.floor]
         abstained = _value(r, probs, use.lam) < use.threshold
         out.append(_outcome(r, cited, abstained, r.search_seconds + (seconds or 0.0)))
     return out
@@ -353,11 +371,11 @@ def highest_threshold(rows: Sequence[Row], values: Sequence[float]) -> float:
 def choose_use(
     rows: Sequence[Row], scores: dict[str, tuple[list[float], float | None]]
 ) -> ReaderUse:
-    """The weight, abstention rule and extra-quote bar that do best on these (tune) rows."""
+    """The weight, abstention rule and quote bars that do best on these (tune) rows."""
     weight = max(
         WEIGHTS,
         key=lambda w: (
-            _answerable_hit1(rows, with_reader(rows, scores, ReaderUse(w, 0, -math.inf, 0))),
+            _answerable_hit1(rows, with_reader(rows, scores, ReaderUse(w, 0, -math.inf, 0.0))),
             -w,
         ),
     )
@@ -365,7 +383,7 @@ def choose_use(
     for lam in LAMBDAS:
         values = [_value(r, scores[f"{r.set}|{r.id}"][0], lam) for r in rows]
         threshold = highest_threshold(rows, values)
-        by_set = _by_set(rows, with_reader(rows, scores, ReaderUse(weight, lam, threshold, 0)))
+        by_set = _by_set(rows, with_reader(rows, scores, ReaderUse(weight, lam, threshold, 0.0)))
         v2, off = by_set.get("squad-v2-half"), by_set.get("squad-offtopic")
         options.append(
             (
@@ -378,15 +396,17 @@ def choose_use(
     best = max(options)
     lam, threshold = -best[2], best[3]
 
-    def hit3(extra: float) -> float:
-        picked = [r for r in rows if r.set != "squad-offtopic"]
-        return (
-            score(with_reader(picked, scores, ReaderUse(weight, lam, threshold, extra))).hit3 or 0.0
-        )
+    picked = [r for r in rows if r.set != "squad-offtopic"]
 
-    full = hit3(0.0)
-    extra = max(e for e in EXTRA_BARS if hit3(e) >= full - 0.01)
-    return ReaderUse(weight, lam, threshold, extra)
+    def hit3(floor: float, sure: float) -> float:
+        use = ReaderUse(weight, lam, threshold, floor, sure)
+        return score(with_reader(picked, scores, use)).hit3 or 0.0
+
+    # The fewest quotes that keep hit@3 within HIT3_GIVE of always quoting three.
+    full = hit3(0.0, 1.01)
+    floor = max(f for f in FLOORS if hit3(f, 1.01) >= full - HIT3_GIVE)
+    sure = min(s for s in SURES if hit3(floor, s) >= full - HIT3_GIVE)
+    return ReaderUse(weight, lam, threshold, floor, sure)
 
 
 def _by_set(rows: Sequence[Row], outcomes: Sequence[Outcome]) -> dict[str, Scores]:
@@ -443,17 +463,8 @@ def _verdict(
         )
         lower = (new["squad-v1.1"].hit3 or 0) < (now["squad-v1.1"].hit3 or 0)
         checks.append(("squad-v1.1 hit@3 not lower", not lower, "not lower"))
-    if "squad-v2-half" in new:
-        v2 = new["squad-v2-half"]
-        wrong = max((s.abstain_wrong or 0) for s in new.values() if s.abstain_wrong is not None)
-        checks.append(
-            (
-                f"squad-v2-half abstain-correct {v2.abstain_correct or 0:.3f}",
-                (v2.abstain_correct or 0) >= BAR_V2_ABSTAIN,
-                f">= {BAR_V2_ABSTAIN}",
-            )
-        )
-        checks.append((f"abstain-wrong {wrong:.3f}", wrong <= MAX_WRONG, f"<= {MAX_WRONG}"))
+    wrong = max((s.abstain_wrong or 0) for s in new.values() if s.abstain_wrong is not None)
+    checks.append((f"abstain-wrong, worst set {wrong:.3f}", wrong <= MAX_WRONG, f"<= {MAX_WRONG}"))
     if "squad-offtopic" in new:
         off = new["squad-offtopic"].abstain_correct or 0
         checks.append(
@@ -491,7 +502,7 @@ def render(report: Report, counts: dict[str, tuple[int, int]]) -> str:
         "Reader on the validation articles (never trained on; choices made on tune):",
         f"  order by probability + {use.weight:g} x today's score; abstain when logit(top "
         f"probability) + {use.lam:g} x relevance < {use.threshold:.3f}; a 2nd/3rd quote needs "
-        f"probability >= {use.extra:g}",
+        f"probability >= {use.floor:g}, none when the first has >= {use.sure:g}",
         "",
     ]
     for name in SETS:
@@ -515,7 +526,25 @@ def render(report: Report, counts: dict[str, tuple[int, int]]) -> str:
     for text, ok, bar in report.verdict:
         lines.append(f"  {'met    ' if ok else 'not met'}  {text} (bar {bar})")
     lines.append("ships: " + ("yes" if report.ships else "no"))
+    lines.append("aims (beyond the bar):")
+    for text, ok, aim in aims(report.systems):
+        lines.append(f"  {'met    ' if ok else 'not met'}  {text} (aim {aim})")
     return "\n".join(lines)
+
+
+def aims(systems: dict[str, dict[str, Scores]]) -> list[tuple[str, bool, str]]:
+    """The issue's aims beyond the bar to ship."""
+    now, new = systems["today"], systems["reader"]
+    found = []
+    if "squad-v1.1" in new:
+        gain = 100 * ((new["squad-v1.1"].hit1 or 0) - (now["squad-v1.1"].hit1 or 0))
+        text = f"squad-v1.1 hit@1 {gain:+.1f} points"
+        found.append((text, gain >= AIM_HIT1_POINTS, f"+{AIM_HIT1_POINTS:g}"))
+    if "squad-v2-half" in new:
+        v2 = new["squad-v2-half"].abstain_correct or 0
+        text = f"squad-v2-half abstain-correct {v2:.3f}"
+        found.append((text, v2 >= AIM_V2_ABSTAIN, f">= {AIM_V2_ABSTAIN}"))
+    return found
 
 
 def parser() -> argparse.ArgumentParser:
@@ -526,6 +555,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--work", type=Path, default=Path("runs/reader/report"))
     p.add_argument("--k", type=int, default=20, help="candidates the reader reorders")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "int8"),
+        default="torch",
+        help="how the reader runs (reader_onnx.py); the scores are kept per backend",
+    )
+    p.add_argument(
+        "--save-use",
+        action="store_true",
+        help="write the rule chosen on tune into the reader's card.json ('use'), which the bot "
+        "reads",
+    )
     p.add_argument(
         "--candidates-only", action="store_true", help="collect the candidates, score nothing"
     )
@@ -550,10 +591,14 @@ def run(args: argparse.Namespace, settings: Settings | None = None, **build: Any
     rows = read_rows(files)
     if args.candidates_only:
         return f"{len(rows)} questions' candidates in {args.work}"
-    reader = Reader(args.reader)
+    reader = Reader(args.reader, backend=args.backend, cache=args.work, threads=args.threads)
     digest = str(reader.card.get("weights_sha256", "unknown"))[:12]
-    scores = score_rows(reader, rows, args.work / f"scores-{digest}-k{args.k}.json")
+    suffix = "" if args.backend == "torch" else f"-{args.backend}"
+    scores = score_rows(reader, rows, args.work / f"scores-{digest}-k{args.k}{suffix}.json")
     report = build_report(rows, scores)
+    if args.save_use:
+        card = {**reader.card, "use": report.use.card_entry(args.k)}
+        (args.reader / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     counts = {
         name: (
             sum(1 for r in rows if r.set == name and r.part == "validation" and r.answerable),

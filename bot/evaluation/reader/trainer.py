@@ -27,6 +27,10 @@ from bot.settings import use_offline_models
 log = logging.getLogger(__name__)
 
 SETS = ("squad-v1.1", "squad-v2-half")
+# The whole SQuAD v1.1 training split (no article shared with the sets above): optional, read
+# when present. Its questions are sampled (--train-questions) and its articles indexed in groups
+# (--articles-per-index), so that one run reads many questions once instead of a few often.
+TRAIN_SET = "squad-v1.1-train"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--lr", type=float, default=4e-5)
     p.add_argument("--list-weight", type=float, default=0.0)
+    p.add_argument("--bfloat16", action="store_true", help="mixed precision (CPUs with bf16)")
     p.add_argument("--questions-per-batch", type=int, default=3, help="with --list-weight")
     p.add_argument(
         "--context",
@@ -64,6 +69,21 @@ def parser() -> argparse.ArgumentParser:
         "[{'title', 'text'}]}): their top sentences without the answer become negatives too",
     )
     p.add_argument("--retrieved-per-question", type=int, default=4)
+    p.add_argument(
+        "--train-questions",
+        type=int,
+        default=0,
+        help=f"questions sampled from {TRAIN_SET} (0: none, -1: all of them)",
+    )
+    p.add_argument(
+        "--articles-per-index",
+        type=int,
+        default=20,
+        help=f"{TRAIN_SET}'s articles are indexed in groups this size for look-alike negatives",
+    )
+    p.add_argument("--paragraph-negatives", type=int, default=6)
+    p.add_argument("--article-negatives", type=int, default=3)
+    p.add_argument("--other-negatives", type=int, default=2)
     p.add_argument("--stop-after-steps", type=int, default=None, help="a trial run")
     return p
 
@@ -83,7 +103,15 @@ def run(args: argparse.Namespace) -> int:
     """Build the pairs, train (resuming if a checkpoint is there), save weights and card."""
     import torch
 
-    from bot.evaluation.reader.pairs import PairLimits, Split, build_pairs, file_sha256, read_set
+    from bot.evaluation.reader.pairs import (
+        PairLimits,
+        QASet,
+        Split,
+        build_pairs,
+        file_sha256,
+        read_set,
+        sample_groups,
+    )
     from bot.evaluation.reader.training import TrainConfig, save_reader, train
     from ingest.sentences import split_sentences
     from retrieval.embedding.bundled import bundled_model_path
@@ -96,8 +124,19 @@ def run(args: argparse.Namespace) -> int:
     sets = [read_set(args.eval_dir / name) for name in SETS]
     split = Split()
     titles = sorted({d.title for s in sets for d in s.documents})
+    extra: list[QASet] = []
+    if args.train_questions and (args.eval_dir / TRAIN_SET / "questions.jsonl").exists():
+        whole = read_set(args.eval_dir / TRAIN_SET)
+        sets.append(whole)
+        extra = sample_groups(whole, args.train_questions, args.articles_per_index, args.seed)
+        titles = sorted(set(titles) | {d.title for d in whole.documents})
     parts = {p: [t for t in titles if split.part(t) == p] for p in ("train", "tune", "validation")}
-    limits = PairLimits(retrieved=args.retrieved_per_question if args.retrieved else 0)
+    limits = PairLimits(
+        paragraph=args.paragraph_negatives,
+        article=args.article_negatives,
+        other=args.other_negatives,
+        retrieved=args.retrieved_per_question if args.retrieved else 0,
+    )
     config = TrainConfig(
         seed=args.seed,
         epochs=args.epochs,
@@ -108,9 +147,10 @@ def run(args: argparse.Namespace) -> int:
         questions_per_batch=args.questions_per_batch,
         context=args.context,
         init_from=str(args.init_from or ""),
+        bfloat16=args.bfloat16,
     )
     pairs = build_pairs(
-        sets,
+        [s for s in sets if s.name != TRAIN_SET] + extra,
         parts["train"],
         split_sentences,
         seed=config.seed,
@@ -147,8 +187,9 @@ def run(args: argparse.Namespace) -> int:
                 if args.init_from
                 else None
             ),
-            "source": "SQuAD v1.1 dev and SQuAD 2.0 dev (Rajpurkar et al. 2016, 2018), as "
-            "converted in ../shared/eval",
+            "source": "SQuAD v1.1 train and dev, SQuAD 2.0 dev (Rajpurkar et al. 2016, 2018), "
+            "as converted in ../shared/eval",
+            "train_questions_sampled": sum(len(s.questions) for s in extra),
             "license": "CC BY-SA 4.0",
         },
         "split": {"by": "article title", **parts},

@@ -48,6 +48,8 @@ class TrainConfig:
     # A checkpoint.pt of an earlier run whose weights this run starts from (same layers);
     # the optimiser and schedule start afresh. Recorded in the card with its file hash.
     init_from: str = ""
+    # Mixed precision on CPUs with bfloat16 instructions (AVX-512 BF16 here): about 1.4x faster.
+    bfloat16: bool = False
     checkpoint_seconds: float = 300.0
     log_every: int = 50
 
@@ -133,7 +135,8 @@ def train(
         batch = [pairs[i] for i in order[first]]
         inputs = encode(tokenizer, batch, config.max_length, config.context == "previous")
         labels = torch.tensor([p.label for p in batch], dtype=torch.float32)
-        logits = model(**inputs).logits.squeeze(-1)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bfloat16):
+            logits = model(**inputs).logits.squeeze(-1).float()
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
         if config.list_weight:
             loss = loss + config.list_weight * _list_loss(logits, batch)

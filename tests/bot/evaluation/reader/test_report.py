@@ -181,3 +181,21 @@ def test_the_reader_reorders_and_drops_quotes_it_does_not_believe() -> None:
     assert [t for _, t in short.cited] == ["s1 Paris"]
     declined = with_reader([row], scores, ReaderUse(0.0, 0.0, 5.0, 0.0))[0]
     assert declined.abstained and not ranked.abstained
+
+
+def test_a_sure_first_quote_stands_alone() -> None:
+    row = _row("a", True, 2.0, [3.0, 1.0, 0.5])
+    scores = {"squad-v1.1|a": ([0.1, 0.95, 0.6], 0.02)}
+    sure = with_reader([row], scores, ReaderUse(0.0, 0.0, -99.0, 0.0, sure=0.9))[0]
+    assert [t for _, t in sure.cited] == ["s1 Paris"]
+    unsure = with_reader([row], scores, ReaderUse(0.0, 0.0, -99.0, 0.0, sure=0.99))[0]
+    assert len(unsure.cited) == 3
+    entry = ReaderUse(1.0, 4.0, 2.5, 0.1, 0.9).card_entry(20)
+    assert entry == {
+        "weight": 1.0,
+        "lam": 4.0,
+        "threshold": 2.5,
+        "floor": 0.1,
+        "sure": 0.9,
+        "top": 20,
+    }

@@ -191,3 +191,41 @@ def test_the_trainer_says_which_set_is_missing(tmp_path: Path, capsys) -> None: 
     argv = ["--eval-dir", str(tmp_path), "--out", str(tmp_path / "m"), "--work", str(tmp_path)]
     assert main(argv) == 1
     assert "No squad-v1.1, squad-v2-half in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["onnx", "int8"])
+def test_the_onnx_backends_score_as_torch_does(trained, backend: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The exported reader (float32, or with int8 weights) gives torch's probabilities, the
+    int8 one within quantisation's error; the export is made once and kept in the cache."""
+    passages = [
+        ("Fresno, California", "It lies in the San Joaquin Valley."),
+        ("Fresno, California", "Its airport serves the region."),
+        ("Bridge", "The bridge opened on 3 May 2021."),
+    ]
+    question = "Which valley is Fresno in?"
+    expected = Reader(trained["directory"], max_length=TINY.max_length).score(question, passages)
+    reader = Reader(
+        trained["directory"], max_length=TINY.max_length, backend=backend, cache=tmp_path
+    )
+    got = reader.score(question, passages)
+    assert got == pytest.approx(expected, abs=2e-3 if backend == "onnx" else 0.08)
+    assert [p.name.endswith(f"-{backend}.onnx") for p in tmp_path.iterdir()] == [True]
+    again = Reader(
+        trained["directory"], max_length=TINY.max_length, backend=backend, cache=tmp_path
+    )
+    assert again.score(question, passages) == pytest.approx(got, abs=1e-6)
+
+
+def test_a_large_set_is_sampled_across_its_articles_in_groups(qa_set: QASet) -> None:
+    from bot.evaluation.reader.pairs import sample_groups
+
+    groups = sample_groups(qa_set, 3, articles_per_group=1, seed=5)
+    assert sum(len(g.questions) for g in groups) == 3
+    assert all(len({d.title for d in g.documents}) == 1 for g in groups)
+    for group in groups:  # each group's questions are about its own article
+        titles = {d.title for d in group.documents}
+        assert all(qa_set.title_of(q.doc_id) in titles for q in group.questions)
+    again = sample_groups(qa_set, 3, articles_per_group=1, seed=5)
+    assert [q.id for g in again for q in g.questions] == [q.id for g in groups for q in g.questions]
+    everything = sample_groups(qa_set, -1, articles_per_group=10, seed=5)
+    assert len(everything) == 1 and len(everything[0].questions) == len(qa_set.questions)
