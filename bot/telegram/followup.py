@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.state.questions import AskedQuestion
+from retrieval.language.markup import without_markup
 from retrieval.language.terms import STOP_WORDS
 
 FOLLOW_UP_WINDOW = 30 * 60.0  # seconds; an older question is no longer context
@@ -81,12 +82,13 @@ def looks_like_follow_up(text: str) -> bool:
 def contextualise(
     text: str, previous: AskedQuestion | None, *, now: float, window: float = FOLLOW_UP_WINDOW
 ) -> Contextualised:
-    """The question to ask for `text`, given the chat's previous question (if any)."""
-    text = text.strip()
+    """The question to ask for `text`, given the chat's previous question (if any). Markup in
+    either is not their words (a tag in the first question must not follow into the next)."""
+    text = without_markup(text)
     if previous is None or now - previous.asked_at > window or not looks_like_follow_up(text):
         return Contextualised(question=text, root=text)
     own = set(words(text))
-    extra = [w for w in topic_words(previous.root) if w.lower() not in own]
+    extra = [w for w in topic_words(without_markup(previous.root)) if w.lower() not in own]
     if not extra:
         return Contextualised(question=text, root=previous.root, follows=previous.root)
     question = f"{text} ({' '.join(extra)})"

@@ -10,6 +10,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from retrieval.index.catalogue import StoredSentence
 from retrieval.index.store import BriefingStore
+from retrieval.language.markup import without_markup
 from retrieval.language.periods import period_in
 from retrieval.ranking.parties import PARTY_BONUS, prefer_party
 from retrieval.ranking.recency import (
@@ -161,7 +162,7 @@ def build_answer_chain(
 
     def retrieve(question: Question | str) -> tuple[Question, list[Candidate]]:
         q = question if isinstance(question, Question) else Question(text=str(question))
-        text = q.text.strip()
+        text = without_markup(q.text)  # a question is text: tags and entities are not its words
         if not text:
             return q, []
         limit = max(20, 2 * (q.max_citations or 0))

@@ -4,6 +4,7 @@
                   them; the BM25 formula
     speakers.py   who said a sentence of reported speech (run at ingest, kept per sentence)
     periods.py    the time a question names ("in May", "last week"), as dates
+    markup.py     a question as text: tags and entities someone typed are not its words
 
 May import: `retrieval.types`, `retrieval.errors`. Nothing else of retrieval.
 """

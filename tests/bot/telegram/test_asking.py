@@ -456,3 +456,19 @@ def test_the_question_window_slides() -> None:
     now[0] = 60.1  # the first two left the window
     assert limit.allow(7) and limit.allow(7) and not limit.allow(7)
     assert RateLimit(0).allow(7) and RateLimit(5).allow(None)  # off; no user to count
+
+
+async def test_markup_in_a_question_is_not_read_as_its_words(briefbot: Briefbot) -> None:
+    """Found by an outside test: a <script> tag made the question, and the follow-up after it,
+    abstain. Tags and entities are stripped before the search; nothing is echoed unescaped."""
+    async with briefbot.polling():
+        [plain] = await briefbot.say(USER, "What did Russia propose?")
+        [_, marked] = await briefbot.say(
+            USER, "What did Russia propose? <script>alert(1)</script>", count=2
+        )
+        [_, _, follow_up] = await briefbot.say(USER, "and what about the children?", count=3)
+    assert quoted_sentences(marked) == quoted_sentences(plain)
+    assert "found nothing" not in marked.result["text"]
+    assert "<script>" not in marked.result["text"] and "alert(1)" not in marked.result["text"]
+    assert "found nothing" not in follow_up.result["text"]
+    assert "alert" not in follow_up.result["text"]

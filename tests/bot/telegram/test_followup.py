@@ -87,3 +87,12 @@ def test_a_new_topic_starts_a_new_thread() -> None:
     )
     assert asked.question == asked.root == "Where were the talks held?"
     assert asked.follows is None
+
+
+def test_markup_in_the_previous_question_does_not_follow_into_the_next() -> None:
+    asked = contextualise(
+        "and Ukraine?", previous("What did Russia propose? <script>alert(1)</script>"), now=NOW
+    )
+    assert asked.question == "and Ukraine? (Russia propose)"
+    plain = contextualise("What did Russia propose? &lt;b&gt;now&lt;/b&gt;", None, now=NOW)
+    assert plain.question == "What did Russia propose? now"
