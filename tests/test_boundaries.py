@@ -26,9 +26,11 @@ BOT_ALLOWED = {
     "bot.feeds": {"bot.state"},
     "bot.inbox": set(),
     "bot.settings": set(),
+    "bot.wording": set(),
     "bot.services": {"bot.settings", "bot.state", "bot.alerts", "bot.feeds"},
     "bot.evaluation": {"bot.services", "bot.settings"},
     "bot.telegram": {
+        "bot.wording",
         "bot.services",
         "bot.settings",
         "bot.state",
@@ -37,6 +39,7 @@ BOT_ALLOWED = {
         "bot.inbox",
     },
     "bot.cli": {
+        "bot.wording",
         "bot.services",
         "bot.settings",
         "bot.state",

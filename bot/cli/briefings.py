@@ -15,6 +15,7 @@ from bot.cli.app import Invocation
 from bot.cli.terminal import answer_json, print_answer, print_list, print_timeline, streamed
 from bot.inbox import hand_over
 from bot.services import BOT_ROLE, build_fetcher
+from bot.wording import counted
 from ingest.loaders import expand_sources, load_source
 from ingest.pipeline import IngestResult
 from retrieval.answering.answer import statements_by
@@ -54,9 +55,8 @@ def cmd_ingest(run: Invocation) -> int:
         if r.status == "failed":
             out.print(f"[red]failed[/red]  {escape(r.error)}")
         elif len(results) <= 20 and r.briefing is not None:
-            line = (
-                f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({r.sentence_count} sentences)"
-            )
+            sentences = counted(r.sentence_count, "sentence")
+            line = f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({sentences})"
             out.print(line, markup=False)
     out.print(", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed")))
     return 1 if counts["failed"] else 0
@@ -77,7 +77,8 @@ def hand_to_bot(run: Invocation) -> int:
         job = hand_over(settings.data_dir, briefings)
         out.print(
             f"The data directory {settings.data_dir} is in use by the running bot, so "
-            f"{len(briefings)} briefing(s) were handed to it "
+            f"{counted(len(briefings), 'briefing')} {'was' if len(briefings) == 1 else 'were'} "
+            "handed to it "
             f"({job.relative_to(settings.data_dir)}). It adds them within "
             f"{settings.inbox_interval:g} s and alerts the chats that follow their topics "
             "(/list in Telegram shows them).",
@@ -168,7 +169,8 @@ def cmd_remove(run: Invocation) -> int:
         return 1
     if len(matches) > 1:
         out.print(
-            f"{len(matches)} briefings start with {prefix}; give more of the id.", markup=False
+            f"{counted(len(matches), 'briefing')} start with {prefix}; give more of the id.",
+            markup=False,
         )
         return 1
     store.remove(matches[0].id)

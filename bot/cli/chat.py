@@ -10,6 +10,7 @@ from rich.markup import escape
 from bot.cli.app import Invocation
 from bot.cli.terminal import print_answer, print_list, streamed
 from bot.services import Services
+from bot.wording import counted
 from retrieval.errors import BriefbotError
 
 CHAT_HELP = """Type a question and press Enter. Commands:
@@ -24,7 +25,7 @@ def cmd_chat(run: Invocation) -> int:
     services, out = run.services(), run.out
     count = len(services.store.records())
     out.print(
-        f"briefbot chat: {count} briefings stored. Ask a question, /help for commands, "
+        f"briefbot chat: {counted(count, 'briefing')} stored. Ask a question, /help for commands, "
         "/quit to leave."
     )
     while True:

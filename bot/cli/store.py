@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.cli.app import Invocation
 from bot.settings import child_environment
+from bot.wording import counted
 from retrieval.index.chroma_client import serve
 
 
@@ -33,8 +34,9 @@ def cmd_check(run: Invocation) -> int:
     """Sweep crash leftovers, verify every briefing's rows; exit 1 if something is wrong."""
     found = run.services().store.check()
     run.out.print(
-        f"{found.briefings} briefings; removed {found.cleaned_writes} unfinished or replaced "
-        f"writes and {found.orphan_rows} rows of no briefing; catalogue: {found.integrity}",
+        f"{counted(found.briefings, 'briefing')}; removed "
+        f"{counted(found.cleaned_writes, 'unfinished or replaced write')} and "
+        f"{counted(found.orphan_rows, 'row')} of no briefing; catalogue: {found.integrity}",
         markup=False,
     )
     for briefing_id in found.incomplete:

@@ -20,6 +20,7 @@ from bot.telegram.render import (
     safe_url,
     split_html_messages,
 )
+from bot.wording import counted
 from ingest.pipeline import IngestResult
 from retrieval.types import Answer, BriefingRecord
 
@@ -246,7 +247,8 @@ def not_a_link(arguments: Sequence[str]) -> str:
 def too_many_questions(per_minute: int) -> str:
     """The reply to a user past RATE_LIMIT_QUESTIONS."""
     return (
-        f"You are asking faster than I can answer (at most {per_minute} questions a minute). "
+        f"You are asking faster than I can answer (at most {counted(per_minute, 'question')} "
+        "a minute). "
         "Please wait a moment."
     )
 
@@ -300,7 +302,8 @@ def ingest_line(result: IngestResult) -> str:
     if result.status == "unchanged":
         return f"Already known, unchanged: {what} (id <code>{_e(b.id)}</code>)"
     verb = "Added" if result.status == "added" else "Updated"
-    return f"✅ {verb} {what}: {result.sentence_count} sentences (id <code>{_e(b.id)}</code>)"
+    sentences = counted(result.sentence_count, "sentence")
+    return f"✅ {verb} {what}: {sentences} (id <code>{_e(b.id)}</code>)"
 
 
 def ingest_report(results: Sequence[IngestResult]) -> str:
@@ -322,7 +325,11 @@ def latest(records: Sequence[BriefingRecord]) -> str:
     if not records:
         return NO_BRIEFINGS
     shown = records[:LATEST_COUNT]
-    lines = [f"<b>The {len(shown)} newest of {len(records)} briefings</b>"]
+    if len(shown) == len(records):
+        heading = "The one briefing" if len(records) == 1 else f"All {len(records)} briefings"
+    else:
+        heading = f"The {len(shown)} newest of {counted(len(records), 'briefing')}"
+    lines = [f"<b>{heading}</b>"]
     lines += [briefing_line(r, with_id=False) for r in shown]
     return "\n".join(lines)
 
@@ -331,7 +338,7 @@ def listing(records: Sequence[BriefingRecord]) -> str:
     """/list: every briefing with its id (the first LIST_LIMIT), newest first."""
     if not records:
         return NO_BRIEFINGS
-    lines = [f"<b>{len(records)} briefings, newest first</b>"]
+    lines = [f"<b>{counted(len(records), 'briefing')}, newest first</b>"]
     lines += [briefing_line(r, with_id=True) for r in records[:LIST_LIMIT]]
     if len(records) > LIST_LIMIT:
         more = len(records) - LIST_LIMIT
@@ -346,7 +353,8 @@ def no_such_briefing(prefix: str) -> str:
 
 def ambiguous_id(prefix: str, count: int) -> str:
     """/forget with a prefix shared by several briefings."""
-    return f"{count} briefings start with <code>{_e(prefix)}</code>; give more of the id."
+    several = counted(count, "briefing")
+    return f"{several} start with <code>{_e(prefix)}</code>; give more of the id."
 
 
 def forgotten(record: BriefingRecord) -> str:
@@ -431,7 +439,8 @@ def unfollowed(topic: str | None, count: int) -> str:
     """/unfollow N: done, or N is not one of the numbers."""
     if topic is None:
         return (
-            f"There is no topic with that number; this chat follows {count}. /following lists them."
+            f"There is no topic with that number; this chat follows {counted(count, 'topic')}. "
+            "/following lists them."
             if count
             else NOT_FOLLOWING
         )

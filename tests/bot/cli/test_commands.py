@@ -76,7 +76,7 @@ def test_check_reports_a_sound_store(cli, capsys) -> None:
     capsys.readouterr()
     assert cli(["check"]) == 0
     out = capsys.readouterr().out
-    assert "1 briefings; removed 0 unfinished or replaced writes and 0 rows of no briefing" in out
+    assert "1 briefing; removed 0 unfinished or replaced writes and 0 rows of no briefing" in out
     assert "catalogue: ok" in out
 
 
@@ -207,7 +207,7 @@ def test_chat_answers_and_handles_commands(cli, capsys, monkeypatch) -> None:
     )
     assert cli(["chat"]) == 0
     out = capsys.readouterr().out
-    assert "1 briefings stored" in out
+    assert "1 briefing stored" in out
     assert "[1]" in out and "ceasefire" in out
     assert "Unknown command /unknown" in out
     assert "no such file" in out

@@ -36,9 +36,9 @@ async def test_latest_and_list_show_the_stored_briefings(
     by_question = {c["reply_parameters"]["message_id"]: c.result["text"] for c in replies}
     latest = by_question.pop(asked["message"]["message_id"])
     [listing] = by_question.values()
-    assert latest.startswith("The 1 newest of 1 briefings\n• " + SAMPLE_TITLE)
+    assert latest.startswith("The one briefing\n• " + SAMPLE_TITLE)
     assert latest.endswith("— 2 Jun 2025")
-    assert listing.startswith("1 briefings, newest first\nt-")
+    assert listing.startswith("1 briefing, newest first\nt-")
 
 
 async def test_forget_is_for_admins_and_takes_a_unique_id_prefix(briefbot: Briefbot) -> None:

@@ -159,3 +159,18 @@ def test_a_short_token_is_redacted_whatever_its_length(caplog: pytest.LogCapture
     caplog.set_level(logging.DEBUG)
     logging.getLogger("telegram.ext").debug("Set Bot API URL: https://example.org/bot7:tiny")
     assert short not in caplog.text and f"/bot{REDACTED}" in caplog.text
+
+
+def test_counts_are_in_words_one_helper_for_every_message() -> None:
+    """Found by an outside test: "The 1 newest of 1 briefings"."""
+    from bot.wording import counted
+
+    assert counted(1, "briefing") == "1 briefing"
+    assert counted(0, "briefing") == "0 briefings"
+    assert counted(1_200, "entry", "entries") == "1,200 entries"
+    record = BriefingRecord(id="t-1", title="Talks", source="x", version="v", sentence_count=1)
+    assert messages.latest([record]).splitlines()[0] == "<b>The one briefing</b>"
+    assert messages.latest([record, record]).splitlines()[0] == "<b>All 2 briefings</b>"
+    assert messages.listing([record]).splitlines()[0] == "<b>1 briefing, newest first</b>"
+    assert "1 question a minute" in messages.too_many_questions(1)
+    assert "follows 1 topic." in messages.unfollowed(None, 1)
