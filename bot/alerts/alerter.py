@@ -53,6 +53,7 @@ class Candidate:
     sentences: tuple[str, ...]
     story: np.ndarray = field(repr=False)
     score: float
+    speakers: tuple[str, ...] = ()  # who said each sentence ("" for none), as answers show it
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def scan(store: BriefingStore, state: BotState) -> Scan:
             score, best = found
             log.debug("briefing %s matches topic %d: %.3f", record.id, subscription.id, score)
             quoted = tuple(sentences[i].sentence.text for i in best)
-            candidates.append(Candidate(subscription, record, quoted, story, score))
+            said = tuple(sentences[i].sentence.speaker for i in best)
+            candidates.append(Candidate(subscription, record, quoted, story, score, said))
     return Scan(versions, tuple(candidates), commits, through)
 
 

@@ -29,7 +29,12 @@ _GONE = ("chat not found", "chat_id is empty", "group chat was deactivated", "pe
 async def send_alert(bot: Bot, candidate: Candidate) -> Delivery:
     """Send one alert message and report the outcome."""
     chat = candidate.subscription.chat_id
-    text = messages.alert(candidate.subscription.topic.text, candidate.record, candidate.sentences)
+    text = messages.alert(
+        candidate.subscription.topic.text,
+        candidate.record,
+        candidate.sentences,
+        candidate.speakers,
+    )
     try:
         message = await bot.send_message(chat, text)
     except Forbidden as e:

@@ -393,17 +393,22 @@ def _source_name(record: BriefingRecord) -> str:
     return record.source.rsplit("/", 1)[-1] or record.source
 
 
-def alert(topic: str, record: BriefingRecord, sentences: Sequence[str]) -> str:
+def alert(
+    topic: str, record: BriefingRecord, sentences: Sequence[str], speakers: Sequence[str] = ()
+) -> str:
     """A new briefing on a followed topic: its title (linked), date, source, the sentences most
-    relevant to the topic (quoted, cited [n] to the briefing) and a hint to ask about it."""
+    relevant to the topic (cited [n] to the briefing, in italics with their speakers, as an
+    answer shows them) and a hint to ask about it."""
     when = f" — {format_date(record.published)}" if record.published else ""
     lines = [
         f"🔔 New on <b>{_e(_short(topic, _ROOT_CHARS))}</b>",
         f"{_titled(record.title, record.url)}{when} — {_e(_short(_source_name(record), 100))}",
         "",
     ]
-    for number, sentence in enumerate(sentences, start=1):
-        lines.append(f"[{number}] <i>“{_e(_short(sentence, _ALERT_SENTENCE_CHARS))}”</i>")
+    said = list(speakers) + [""] * (len(sentences) - len(speakers))
+    for number, (sentence, speaker) in enumerate(zip(sentences, said, strict=False), start=1):
+        who = f" ({_e(_short(speaker, 100))})" if speaker else ""
+        lines.append(f"[{number}] <i>{_e(_short(sentence, _ALERT_SENTENCE_CHARS))}</i>{who}")
     title = _e(_short(record.title, _TITLE_CHARS)) or "Untitled briefing"
     cited = f", {format_date(record.published)}" if record.published else ""
     lines += [f"— {title}{cited}", "", ALERT_HINT]

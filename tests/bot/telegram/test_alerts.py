@@ -120,8 +120,10 @@ async def test_follow_alerts_once_per_story_and_unfollow_stops(
     assert 2 <= len(quoted) <= 3
     assert any("first direct peace talks" in q for q in quoted)
     source = briefing("istanbul-a").text
-    for line in quoted:  # verbatim sentences of the briefing
-        assert line.split("“", 1)[1].rstrip("”") in source
+    for line in quoted:  # verbatim sentences, no quote marks added, a speaker after them
+        body = line.split("] ", 1)[1]
+        assert not body.startswith("“")
+        assert body in source or body.rsplit(" (", 1)[0] in source
     assert "— Russia and Ukraine resume talks in Istanbul, 2 Jun 2025" in lines
     assert lines[-1] == "Ask me about it: reply to this message with a question."
 

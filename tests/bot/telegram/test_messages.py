@@ -174,3 +174,19 @@ def test_counts_are_in_words_one_helper_for_every_message() -> None:
     assert messages.listing([record]).splitlines()[0] == "<b>1 briefing, newest first</b>"
     assert "1 question a minute" in messages.too_many_questions(1)
     assert "follows 1 topic." in messages.unfollowed(None, 1)
+
+
+def test_an_alert_quotes_as_an_answer_does() -> None:
+    """Found by an outside test: alerts wrapped quotes in extra typographic quotes and showed
+    no speakers. Now: the sentence in italics, its speaker after it, as in answers."""
+    record = BriefingRecord("t-1", "Talks resume", "s", "v", 2, None, date(2025, 6, 2))
+    text = messages.alert(
+        "talks",
+        record,
+        ["“We are ready,” Medinsky said.", "The talks began."],
+        ["Vladimir Medinsky", ""],
+    )
+    lines = text.splitlines()
+    assert "[1] <i>“We are ready,” Medinsky said.</i> (Vladimir Medinsky)" in lines
+    assert "[2] <i>The talks began.</i>" in lines
+    assert "<i>“The talks" not in text
