@@ -18,7 +18,7 @@ import numpy as np
 from bot.alerts.matching import matched, same_story, story_vector
 from bot.alerts.topics import following
 from bot.state.database import BotState
-from bot.state.digests import claim_digest, due_digests
+from bot.state.digests import claim_digest, digest_of, due_digests
 from retrieval.answering.answer import citation_from
 from retrieval.index.store import BriefingStore
 from retrieval.types import BriefingRecord, Citation
@@ -86,6 +86,13 @@ def compose(store: BriefingStore, state: BotState, chat_id: int, since: int) -> 
             if len(stories) == STORIES_PER_TOPIC:
                 break
     return Digest(chat_id, through, tuple(lines))
+
+
+def preview(store: BriefingStore, state: BotState, chat_id: int) -> Digest | None:
+    """What the chat's next digest would say if it were due now, or None when the chat gets no
+    digest. Nothing is claimed or marked as sent: the digest itself still comes at its hour."""
+    row = digest_of(state, chat_id)
+    return None if row is None else compose(store, state, chat_id, row.through)
 
 
 def due(store: BriefingStore, state: BotState, now: datetime) -> list[Digest]:

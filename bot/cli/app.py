@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")
     p.add_argument("--at", metavar="HH:MM", help="the hour, in DIGEST_TIMEZONE")
     p.add_argument("--off", action="store_true", help="stop the chat's digest")
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help="print what the next digest would send (nothing is marked as sent)",
+    )
 
     p = sub.add_parser("unfollow", help="stop alerting a chat to a topic")
     p.add_argument("--chat", type=int, required=True, metavar="CHAT_ID", help="the chat's id")

@@ -3,7 +3,7 @@ while the bot runs; a channel, which cannot send commands, follows this way)."""
 
 from __future__ import annotations
 
-from bot.alerts.digest import parse_hour
+from bot.alerts.digest import parse_hour, preview
 from bot.alerts.topics import follow, following, unfollow
 from bot.cli.app import Invocation
 from bot.services import open_state
@@ -39,6 +39,8 @@ def cmd_digest(run: Invocation) -> int:
     args, out, settings = run.args, run.out, run.settings
     state = open_state(settings)
     try:
+        if args.preview:
+            return _preview(run, args.chat)
         if args.off:
             stopped = stop_digest(state, args.chat)
             out.print(f"Chat {args.chat} {'gets no more' if stopped else 'had no'} digest.")
@@ -64,6 +66,29 @@ def cmd_digest(run: Invocation) -> int:
         return 0
     finally:
         state.close()
+
+
+def _preview(run: Invocation, chat_id: int) -> int:
+    """The chat's next digest as it would be sent now; nothing is claimed or marked."""
+    services, out = run.services(), run.out
+    found = preview(services.store, services.state, chat_id)
+    if found is None:
+        out.print(f"Chat {chat_id} gets no daily digest; `--at HH:MM` sets one.")
+        return 1
+    if not found.lines:
+        out.print(f"Nothing new on chat {chat_id}'s topics since its last digest.")
+        return 0
+    out.print(f"Preview of chat {chat_id}'s next daily digest:", markup=False)
+    topics = dict.fromkeys(line.topic for line in found.lines)
+    number = 1
+    for topic in topics:
+        out.print(f"\n{topic}", markup=False)
+        for line in (entry for entry in found.lines if entry.topic == topic):
+            c = line.citation
+            when = f", {c.published.isoformat()}" if c.published else ""
+            out.print(f"[{number}] {c.sentence} — {c.title}{when}", markup=False)
+            number += 1
+    return 0
 
 
 def cmd_unfollow(run: Invocation) -> int:

@@ -56,7 +56,8 @@ USAGE_TIMELINE = "Usage: /timeline TOPIC, e.g. /timeline ceasefire"
 
 USAGE_DIGEST = (
     "Usage: /digest HH:MM for a daily digest of this chat's topics at that hour, "
-    "/digest off to stop it, /digest alone to see it."
+    "/digest off to stop it, /digest preview to see what the next one would say, /digest alone "
+    "to see its hour."
 )
 NO_TOPICS_FOR_DIGEST = "Follow a topic first (/follow TOPIC): a digest lists what is new on each."
 
@@ -77,11 +78,17 @@ def digest_state(at: str | None, timezone: str) -> str:
 
 
 DIGEST_STOPPED = "No more daily digests for this chat."
+DIGEST_PREVIEW_EMPTY = (
+    "Nothing is new on this chat's topics since its last digest, so the next one would not "
+    "be sent yet."
+)
 
 
-def digest_parts(lines: Sequence[DigestLine], day: date) -> list[str]:
-    """A digest as HTML messages: per topic its new stories, one cited sentence each."""
-    blocks = [f"<b>Daily digest, {format_date(day)}</b>"]
+def digest_parts(lines: Sequence[DigestLine], day: date, *, preview: bool = False) -> list[str]:
+    """A digest as HTML messages: per topic its new stories, one cited sentence each; a preview
+    says it is one (nothing is marked as sent)."""
+    heading = "Preview of the next daily digest" if preview else "Daily digest"
+    blocks = [f"<b>{heading}, {format_date(day)}</b>"]
     number = 1
     topics = list(dict.fromkeys(line.topic for line in lines))
     for topic in topics:

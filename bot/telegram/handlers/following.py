@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import Message, Update
 
-from bot.alerts.digest import parse_hour
+from bot.alerts.digest import parse_hour, preview
 from bot.alerts.topics import follow, following, unfollow
 from bot.state.digests import digest_of, set_digest, stop_digest
 from bot.telegram import messages
@@ -30,6 +31,9 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
         row = await off_loop(context, digest_of, state, chat)
         await message.reply_html(messages.digest_state(row.at if row else None, zone))
         return
+    if len(words) == 1 and words[0].lower() == "preview":
+        await show_preview(message, context)
+        return
     hour = parse_hour(words[0]) if len(words) == 1 else None
     off = len(words) == 1 and words[0].lower() in ("off", "stop", "none")
     if hour is None and not off:
@@ -47,6 +51,23 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
     newest = await off_loop(context, deps.services.store.catalogue.newest_commit)
     await off_loop(context, set_digest, state, chat, hour, newest)
     await message.reply_html(messages.digest_set(str(hour), zone))
+
+
+async def show_preview(message: Message, context: BotContext) -> None:
+    """/digest preview: what the next digest would send, nothing marked as sent."""
+    deps, chat = context.deps, message.chat_id
+    services = deps.services
+    found = await off_loop(context, preview, services.store, services.state, chat)
+    if found is None:
+        zone = deps.settings.digest_timezone
+        await message.reply_html(messages.digest_state(None, zone))
+        return
+    if not found.lines:
+        await message.reply_html(messages.DIGEST_PREVIEW_EMPTY)
+        return
+    today = deps.clock().astimezone(ZoneInfo(deps.settings.digest_timezone)).date()
+    for part in messages.digest_parts(found.lines, today, preview=True):
+        await message.reply_html(part)
 
 
 async def cmd_follow(update: Update, context: BotContext) -> None:

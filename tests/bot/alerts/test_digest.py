@@ -92,3 +92,21 @@ def test_a_digest_is_due_at_its_hour_once_a_day_and_survives_a_restart(
         assert row is not None and row.last_day == "2025-06-04"
     finally:
         reopened.close()
+
+
+def test_a_preview_shows_the_next_digest_and_marks_nothing_as_sent(services: Services) -> None:
+    from bot.alerts.digest import preview
+
+    state, store = services.state, services.store
+    assert preview(store, state, CHAT) is None  # no digest set
+    follow(state, CHAT, TALKS)
+    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit())
+    nothing = preview(store, state, CHAT)
+    assert nothing is not None and nothing.lines == ()
+    list(services.ingester.ingest_many([briefing("istanbul-a")]))
+    shown = preview(store, state, CHAT)
+    assert shown is not None
+    assert [line.citation.doc_id for line in shown.lines] == [briefing("istanbul-a").id]
+    assert preview(store, state, CHAT) == shown  # previewing twice changes nothing
+    [sent] = due(store, state, at(2, 8, 0))  # the digest itself still comes at its hour
+    assert sent.lines == shown.lines

@@ -335,3 +335,20 @@ def test_a_briefing_another_process_stores_is_answered_at_once(
     finally:
         services.close()
     assert not answer.abstained and "ceasefire" in answer.text
+
+
+def test_digest_preview_prints_the_next_digest_and_marks_nothing(cli, capsys) -> None:
+    chat = "-100301"
+    assert cli(["digest", "--chat", chat, "--preview"]) == 1  # no digest set
+    assert cli(["follow", "--chat", chat, "peace talks in Istanbul"]) == 0
+    assert cli(["digest", "--chat", chat, "--at", "8:00"]) == 0
+    assert cli(["digest", "--chat", chat, "--preview"]) == 0
+    capsys.readouterr()
+    assert cli(["ingest", str(SAMPLE)]) == 0
+    capsys.readouterr()
+    assert cli(["digest", "--chat", chat, "--preview"]) == 0
+    first = capsys.readouterr().out
+    assert cli(["digest", "--chat", chat, "--preview"]) == 0
+    assert capsys.readouterr().out == first  # nothing was marked as sent
+    assert f"Preview of chat {chat}'s next daily digest:" in first
+    assert "[1] " in first and "2025-06-02" in first

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.state.digests import digest_of
 from bot.telegram import messages
 from bot.telegram.context import deps_of
 from bot.telegram.jobs import digest_job
@@ -41,3 +42,29 @@ async def test_a_chat_asks_for_a_digest_and_gets_it_at_its_hour(
     assert lines[0] == "Daily digest, 3 Jun 2025"
     assert lines[2] == "peace talks between Russia and Ukraine"
     assert lines[3].startswith("[1] ")
+
+
+async def test_digest_preview_shows_the_next_digest_without_sending_it(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    async with briefbot.polling(digest_timezone="Europe/Kyiv") as app:
+        [none] = await briefbot.say(USER, "/digest preview")
+        await briefbot.say(USER, "/follow peace talks between Russia and Ukraine", count=2)
+        await briefbot.say(USER, "/digest 8:00", count=3)
+        [*_, empty] = await briefbot.say(USER, "/digest preview", count=4)
+        list(briefbot.services.ingester.ingest_many([briefing("istanbul-a")]))
+        deps_of(app).clock = lambda: datetime(2025, 6, 3, 5, 30, tzinfo=UTC)
+        botapi.queue_message(USER, "/digest preview", user_id=USER)
+
+        def previews() -> list[str]:
+            texts = [c.result["text"] for c in botapi.sent("sendMessage", chat_id=USER)]
+            return [t for t in texts if t.startswith("Preview of the next")]
+
+        [shown] = await botapi.wait_for_async(previews, timeout=30)
+        row = digest_of(briefbot.services.state, USER)
+    assert "gets no daily digest" in none.result["text"]
+    assert empty.result["text"] == messages.DIGEST_PREVIEW_EMPTY
+    lines = shown.split("\n")
+    assert lines[0] == "Preview of the next daily digest, 3 Jun 2025"
+    assert lines[3].startswith("[1] ")
+    assert row is not None and row.last_day < "2025-06-03"  # nothing marked as sent
