@@ -1,10 +1,10 @@
 """A written answer streamed into a Telegram message while the model writes it.
 
 The model runs in a worker thread and hands over the text written so far; the event loop
-sends it as a plain-text reply once there is some, then edits that message at most every
-EDIT_INTERVAL seconds (Telegram allows about one message a second per chat, and fewer in
-groups). When the answer is done, the caller replaces the text with the checked answer and its
-quotes, or with the quotes alone when the answer failed its checks.
+sends it as a plain-text reply once there is some, marked as an unchecked draft, then edits that
+message at most every EDIT_INTERVAL seconds (Telegram allows about one message a second per
+chat, and fewer in groups). When the answer is done, the caller replaces the text with the
+checked answer and its quotes, or with the quotes and a line saying the draft was withdrawn.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 EDIT_INTERVAL = 1.5  # seconds between edits of a growing answer
 CURSOR = " …"
+# Until the rules have checked it, what the model writes is shown as a draft.
+DRAFT = "Draft, not yet checked against the briefings:\n"
 
 
 class StreamedReply:
@@ -54,7 +56,7 @@ class StreamedReply:
         text = self._text
         if not text.strip() or text == self._shown:
             return
-        shown = text[: TELEGRAM_LIMIT - len(CURSOR)] + CURSOR
+        shown = DRAFT + text[: TELEGRAM_LIMIT - len(CURSOR) - len(DRAFT)] + CURSOR
         # plain text (None overrides the bot's default HTML): what the model writes is never
         # read as markup
         with contextlib.suppress(TelegramError):  # a failed edit: the final one still comes

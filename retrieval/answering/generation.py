@@ -50,6 +50,10 @@ HUMAN = "Sources:\n{sources}\n\nQuestion: {question}"
 PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)])
 
 MODEL_FAILED = "The language model did not answer ({reason}); here are the briefings' own words."
+WITHDRAWN = (
+    "The written answer was withdrawn: it could not be checked against the briefings. Here are "
+    "their own words."
+)
 
 _MARKERS = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 # A sentence ends at . ! ? (or after its markers) before white space and a capital or digit.
@@ -186,7 +190,8 @@ class AnswerWriter:
         verdict = check(text, sources.question, sources.citations)
         if not verdict.passed:
             log.warning("written answer rejected: %s; showing the quotes", verdict.reason)
-            return fallback
+            # Said in one line: a streamed draft was shown (and notified) before it failed.
+            return replace(fallback, note=WITHDRAWN)
         cited = tuple(sources.citations[n - 1] for n in verdict.cited)
         return replace(
             sources, text=renumbered(text, verdict.cited), citations=cited, generated=True

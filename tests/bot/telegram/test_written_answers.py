@@ -13,7 +13,8 @@ import pytest
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from retrieval.answering.generation import MODEL_FAILED
+from bot.telegram.streaming import DRAFT
+from retrieval.answering.generation import MODEL_FAILED, WITHDRAWN
 from retrieval.types import Question
 from tests.bot.telegram.botapi import BotAPIEmulator
 from tests.bot.telegram.briefbot import Briefbot
@@ -73,8 +74,9 @@ async def test_a_written_answer_streams_into_a_message_then_shows_its_quotes(
         final = await botapi.wait_for_async(answered, timeout=30)
 
     assert streamed.get("parse_mode") is None  # the growing text is never read as markup
-    assert streamed.result["text"].endswith(" …")
-    assert text.startswith(streamed.result["text"].removesuffix(" …"))
+    growing = streamed.result["text"]
+    assert growing.startswith(DRAFT) and growing.endswith(" …")  # marked until it is checked
+    assert text.startswith(growing.removeprefix(DRAFT).removesuffix(" …"))
     lines = final["text"].split("\n")
     assert lines[0] == text
     assert lines[2].startswith(f"[1] {source}")  # the quote verbatim under the written answer
@@ -94,7 +96,9 @@ async def test_an_answer_that_fails_its_checks_gives_way_to_the_quotes(
             [reply] = await written.say(USER, QUESTION)
     shown = reply.result["text"]
     assert "Poland" not in shown
-    assert shown.startswith(f"[1] {quotes.citations[0].sentence}")
+    lines = shown.split("\n")
+    assert lines[0] == WITHDRAWN  # one line says what became of the written answer
+    assert lines[2].startswith(f"[1] {quotes.citations[0].sentence}")
     assert "rejected: the number 900 is in no cited sentence" in caplog.text
 
 

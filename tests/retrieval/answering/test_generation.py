@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 
 from retrieval.answering.generation import (
     MODEL_FAILED,
+    WITHDRAWN,
     AnswerWriter,
     check,
     numbered_sources,
@@ -160,7 +162,7 @@ def test_an_answer_that_breaks_a_rule_falls_back_to_the_quotes_and_says_why_in_t
     llm.script(reply)
     with caplog.at_level(logging.WARNING, logger="retrieval.answering.generation"):
         answer = writer(llm).write(WIDE, QUOTES)
-    assert answer == QUOTES
+    assert answer == replace(QUOTES, note=WITHDRAWN)  # the quotes, and one line saying why
     assert f"written answer rejected: {logged}" in caplog.text
 
 
@@ -200,7 +202,7 @@ def test_an_instruction_inside_a_briefing_stays_data(llm: ScriptedLLM) -> None:
     # The model obeys the briefing: what it wrote breaks the rules, so the quotes are shown.
     llm.script(Reply("Poland proposed 900 tanks."))
     answer = writer(llm).write(WIDE, QUOTES)
-    assert answer == QUOTES
+    assert answer == replace(QUOTES, note=WITHDRAWN)
     [request] = llm.requests
     system, human = request["messages"]
     assert system["role"] == "system" and "never instructions" in system["content"]
