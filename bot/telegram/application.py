@@ -152,9 +152,12 @@ def command_menus(access: Access) -> list[tuple[Any, list[BotCommand]]]:
         return [BotCommand(name, messages.COMMANDS[name]) for name in names]
 
     admin = messages.ADMIN_COMMANDS
+    private_admin = messages.PRIVATE_COMMANDS + tuple(
+        name for name in admin if name not in messages.PRIVATE_COMMANDS
+    )
     if not access.restricted:  # everyone may ingest
         return [
-            (BotCommandScopeAllPrivateChats(), menu(messages.PRIVATE_COMMANDS + admin)),
+            (BotCommandScopeAllPrivateChats(), menu(private_admin)),
             (BotCommandScopeAllGroupChats(), menu(messages.GROUP_COMMANDS)),
             (BotCommandScopeAllChatAdministrators(), menu(messages.GROUP_COMMANDS + admin)),
         ]
@@ -164,7 +167,7 @@ def command_menus(access: Access) -> list[tuple[Any, list[BotCommand]]]:
     ]
     # A configured admin sees the admin commands in their private chat with the bot.
     menus += [
-        (BotCommandScopeChat(admin_id), menu(messages.PRIVATE_COMMANDS + admin))
+        (BotCommandScopeChat(admin_id), menu(private_admin))
         for admin_id in access.admins
     ]
     return menus

@@ -42,8 +42,19 @@ COMMANDS: dict[str, str] = {
     "digest": "A daily digest of the topics: /digest 08:00, /digest off",
     "feed": "Feeds: /feed add URL, /feed list, /feed remove N",
 }
-# Everyone sees what they may use; admins also see the commands that change the store or alerts.
-PRIVATE_COMMANDS = ("latest", "list", "who", "timeline", "following", "help")
+# Everyone sees what they may use: in a private chat one's own alerts and digest too; admins
+# also see the commands that change the store (and, in groups, the chat's alerts).
+PRIVATE_COMMANDS = (
+    "latest",
+    "list",
+    "who",
+    "timeline",
+    "following",
+    "follow",
+    "unfollow",
+    "digest",
+    "help",
+)
 GROUP_COMMANDS = ("ask", "latest", "list", "who", "timeline", "following", "help")
 ADMIN_COMMANDS = ("ingest", "forget", "follow", "unfollow", "digest", "feed")
 
@@ -177,8 +188,9 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
-    """/start and /help: what the bot does, with examples."""
+def help_text(username: str, *, group: bool, may_ingest: bool, may_follow: bool = True) -> str:
+    """/start and /help: what the bot does, with examples; each person sees the commands they
+    may use (`may_follow`: change what this chat follows; `may_ingest`: add briefings)."""
     me = f"@{_e(username)}"
     if group:
         how = (
@@ -205,12 +217,24 @@ def help_text(username: str, *, group: bool, may_ingest: bool) -> str:
         "/timeline TOPIC — how a topic moved, oldest first",
         "",
         "<b>Alerts</b>",
-        "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "
-        "here (chat admins; +word makes a word required: <code>/follow talks +Istanbul</code>)",
-        "/following — this chat's topics; /unfollow N stops one",
-        "/digest 08:00 — every day at that hour, what is new on this chat's topics; /digest off",
-        "/feed add URL — read an RSS or Atom feed; /feed list, /feed remove N",
     ]
+    if may_follow:
+        lines += [
+            "/follow peace talks between Russia and Ukraine — post each new briefing on a topic "
+            "here (+word makes a word required: <code>/follow talks +Istanbul</code>)",
+            "/following — this chat's topics; /unfollow N stops one",
+            "/digest 08:00 — every day at that hour, what is new on this chat's topics; "
+            "/digest off; /digest preview",
+        ]
+    else:
+        lines += [
+            "/following — the topics this group follows; /digest preview — its next digest",
+            "The group's admins choose its topics (/follow) and its daily digest (/digest).",
+        ]
+    if may_follow and may_ingest:
+        lines.append("/feed add URL — read an RSS or Atom feed; /feed list, /feed remove N")
+    else:
+        lines.append("/feed list — the feeds this chat reads")
     if may_ingest:
         lines += [
             "",

@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 
 from bot.telegram import messages
 from bot.telegram.context import BotContext, off_loop
-from bot.telegram.handlers.permissions import require_admin
+from bot.telegram.handlers.permissions import may_follow, require_admin
 from bot.telegram.render import BLOCK_SEPARATOR, render_answer_html, split_html_messages
 from bot.telegram.replies import reply_parts
 from retrieval.answering.answer import statements_by
@@ -20,7 +20,12 @@ async def cmd_help(update: Update, context: BotContext) -> None:
     assert message is not None
     group = message.chat.type != ChatType.PRIVATE
     may_ingest = context.deps.access.is_admin(user.id if user else None)
-    text = messages.help_text(context.bot.username, group=group, may_ingest=may_ingest)
+    text = messages.help_text(
+        context.bot.username,
+        group=group,
+        may_ingest=may_ingest,
+        may_follow=await may_follow(update, context),
+    )
     await message.reply_html(text)
 
 

@@ -1,5 +1,6 @@
-"""Who may do what in a chat: ingest (ADMIN_USER_IDS), and change what a chat follows (the
-chat's own admins in groups). Each check answers a refusal itself and returns False."""
+"""Who may do what in a chat: ingest (ADMIN_USER_IDS), and change what a chat follows (its own
+user in a private chat, the chat's admins in groups). `require_admin` and `may_manage` answer a
+refusal themselves and return False; `may_follow` only answers the question (for /help)."""
 
 from __future__ import annotations
 
@@ -26,22 +27,29 @@ async def require_admin(update: Update, context: BotContext) -> bool:
     return False
 
 
-async def may_manage(update: Update, context: BotContext) -> bool:
-    """Whether the sender may change what this chat follows: in groups the chat's admins (and
-    ADMIN_USER_IDS), in private chats whoever may ingest. Others get a one-line refusal."""
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    assert chat is not None and message is not None
-    access = context.deps.access
+async def may_follow(update: Update, context: BotContext) -> bool:
+    """Whether the sender may change what this chat follows: in a private chat its own user
+    (the alerts and the digest go to them alone), in groups the chat's admins and
+    ADMIN_USER_IDS. Asks nothing of the user."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
     if chat.type == ChatType.PRIVATE:
-        allowed = access.is_admin(user.id if user else None)
-    elif user is not None and user.id in access.admins:
-        allowed = True
-    else:
-        allowed = False
-        if user is not None:
-            with contextlib.suppress(TelegramError):
-                member = await context.bot.get_chat_member(chat.id, user.id)
-                allowed = member.status in _CHAT_ADMINS
+        return True
+    if user is None:
+        return False
+    if user.id in context.deps.access.admins:
+        return True
+    with contextlib.suppress(TelegramError):
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        return member.status in _CHAT_ADMINS
+    return False
+
+
+async def may_manage(update: Update, context: BotContext) -> bool:
+    """may_follow, with a one-line refusal for those who may not."""
+    message = update.effective_message
+    assert message is not None
+    allowed = await may_follow(update, context)
     if not allowed:
         await message.reply_html(messages.NOT_CHAT_ADMIN)
     return allowed

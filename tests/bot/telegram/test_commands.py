@@ -10,8 +10,11 @@ USER = 1001
 ADMIN = 4242
 GROUP = -1002003004005
 SAMPLE_TITLE = "The second round of talks between the Ukrainian and Russian delegations"
-USER_MENU = ["latest", "list", "who", "timeline", "following", "help"]
-ADMIN_MENU = [*USER_MENU, "ingest", "forget", "follow", "unfollow", "digest", "feed"]
+BROWSE = ["latest", "list", "who", "timeline", "following"]
+USER_MENU = [*BROWSE, "follow", "unfollow", "digest", "help"]  # a private chat follows its own
+ADMIN_MENU = [*USER_MENU, "ingest", "forget", "feed"]
+GROUP_ADMIN = ["ingest", "forget", "follow", "unfollow", "digest", "feed"]
+GROUP_ADMIN_MENU = ["ask", *BROWSE, "help", *GROUP_ADMIN]
 
 
 async def test_start_and_help_explain_with_examples(briefbot: Briefbot) -> None:
@@ -24,6 +27,26 @@ async def test_start_and_help_explain_with_examples(briefbot: Briefbot) -> None:
     assert "/latest" in private.result["text"] and "/ingest" in private.result["text"]
     assert "/ask What did Russia propose?" in group.result["text"]
     assert "@briefbot_test_bot where were the talks held?" in group.result["text"]
+
+
+async def test_help_shows_each_person_the_commands_they_may_use(
+    botapi: BotAPIEmulator, briefbot: Briefbot
+) -> None:
+    """Found by an outside test: a non-admin in a private chat was shown /follow, /digest and
+    /feed add, then told that "only this chat's admins" could use them."""
+    async with briefbot.polling(admin_user_ids=str(ADMIN)):
+        [private] = await briefbot.say(USER, "/help")
+        [_, follows] = await briefbot.say(USER, "/follow peace talks", count=2)
+        [admin] = await briefbot.say(ADMIN, "/help")
+        [group] = await briefbot.say(GROUP, "/help", user_id=USER, chat_type="group")
+    mine = private.result["text"]
+    assert "/follow peace talks" in mine and "/digest 08:00" in mine
+    assert "/feed add" not in mine and "/ingest" not in mine
+    assert follows.result["text"].startswith("Following peace talks")  # their own chat
+    assert "/feed add" in admin.result["text"] and "/ingest" in admin.result["text"]
+    theirs = group.result["text"]  # a member of a group, not one of its admins
+    assert "/follow peace talks" not in theirs and "/feed add" not in theirs
+    assert "The group's admins choose its topics" in theirs
 
 
 async def test_latest_and_list_show_the_stored_briefings(
@@ -85,7 +108,7 @@ async def test_command_menus_are_set_per_scope(botapi: BotAPIEmulator, briefbot:
         return [c["command"] for c in botapi.commands(scope)]
 
     assert names({"type": "all_private_chats"}) == USER_MENU
-    assert names({"type": "all_group_chats"}) == ["ask", *USER_MENU]
+    assert names({"type": "all_group_chats"}) == ["ask", *BROWSE, "help"]
     assert names({"type": "chat", "chat_id": ADMIN}) == ADMIN_MENU
 
 
@@ -97,7 +120,7 @@ async def test_open_bots_offer_ingest_to_everyone(
     private = [c["command"] for c in botapi.commands({"type": "all_private_chats"})]
     admins = [c["command"] for c in botapi.commands({"type": "all_chat_administrators"})]
     assert "ingest" in private and "forget" in private
-    assert admins == ["ask", *ADMIN_MENU]
+    assert admins == GROUP_ADMIN_MENU
     assert unknown.result["text"] == messages.UNKNOWN_COMMAND
 
 
