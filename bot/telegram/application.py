@@ -166,10 +166,7 @@ def command_menus(access: Access) -> list[tuple[Any, list[BotCommand]]]:
         (BotCommandScopeAllGroupChats(), menu(messages.GROUP_COMMANDS)),
     ]
     # A configured admin sees the admin commands in their private chat with the bot.
-    menus += [
-        (BotCommandScopeChat(admin_id), menu(private_admin))
-        for admin_id in access.admins
-    ]
+    menus += [(BotCommandScopeChat(admin_id), menu(private_admin)) for admin_id in access.admins]
     return menus
 
 
