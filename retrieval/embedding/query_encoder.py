@@ -106,22 +106,26 @@ def export_onnx(transformer: Any, target: Path) -> None:
     log.info("exported the embedding model for questions to %s", target)
 
 
+def cpu_session(onnx_file: Path, threads: int) -> Any:
+    """An onnxruntime session on the CPU with `threads` threads that do not spin: threads
+    that spin while waiting for work steal the core an ingest (or another process) is using,
+    and a question is small enough not to need them."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+
+
 class QueryEncoder:
     """Embeds short texts (questions, topics) with an exported model; thread-safe."""
 
     def __init__(self, onnx_file: Path, model_dir: Path, threads: int = 1) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Threads that spin while waiting for work steal the core an ingest (or another
-        # process) is using; a question is small enough not to need them.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(onnx_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_file, threads)
         try:
             limit = int(
                 json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]

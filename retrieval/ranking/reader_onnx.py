@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.embedding.query_encoder import cpu_session
+
 log = logging.getLogger(__name__)
 
 ONNX_OPSET = 17
@@ -78,17 +80,9 @@ class OnnxReaderSession:
     """Logits for (question, passage) pairs from an exported reader; thread-safe."""
 
     def __init__(self, onnx_file: Path, base_model: Path, max_length: int, threads: int) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Spinning threads would take the core an ingest (or another process) is using.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(onnx_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_file, threads)
         tokenizer = Tokenizer.from_file(str(base_model / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=max_length, strategy="only_second")
         tokenizer.enable_padding()
