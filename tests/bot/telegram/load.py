@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bot.evaluation.metrics import percentile
 from bot.services import build_services
-from bot.settings import Settings
+from bot.settings import Settings, use_offline_models
 from bot.telegram.application import build_application
 from ingest.loaders import expand_sources
 from retrieval.answering.answer import NOTHING_FOUND
@@ -223,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-chat", type=int, default=10)
     parser.add_argument("--downloads", type=int, default=6)
     args = parser.parse_args(argv)
+    use_offline_models()  # an entry point: models load from disk only
     with tempfile.TemporaryDirectory() as tmp, BotAPIEmulator() as api, PageServer() as server:
         settings = load_settings(api, Path(tmp) / "data", args.downloads)
         services = build_services(settings)
