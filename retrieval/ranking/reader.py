@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,9 +85,10 @@ class Reader:
         # One caller at a time: the tokenizer's padding state and the model are shared.
         self._lock = threading.Lock()
 
-    @property
+    @cached_property
     def card(self) -> dict[str, Any]:
-        """What card.json says about the weights (origin, data, split, configuration)."""
+        """What card.json says about the weights (origin, data, split, configuration); read
+        once (the constructor, the export and `context` all ask for it)."""
         return dict(json.loads((self.directory / CARD_FILE).read_text(encoding="utf-8")))
 
     def load(self) -> None:

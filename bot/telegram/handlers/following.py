@@ -14,6 +14,7 @@ from bot.telegram import messages
 from bot.telegram.context import BotContext, off_loop
 from bot.telegram.handlers.permissions import may_manage
 from bot.telegram.jobs import alerter_of
+from bot.telegram.replies import reply_parts
 from retrieval.errors import BriefbotError
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,7 @@ async def show_preview(message: Message, context: BotContext) -> None:
         await message.reply_html(messages.DIGEST_PREVIEW_EMPTY)
         return
     today = deps.clock().astimezone(ZoneInfo(deps.settings.digest_timezone)).date()
-    for part in messages.digest_parts(found.lines, today, preview=True):
-        await message.reply_html(part)
+    await reply_parts(message, messages.digest_parts(found.lines, today, preview=True))
 
 
 async def cmd_follow(update: Update, context: BotContext) -> None:
