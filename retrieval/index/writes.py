@@ -17,6 +17,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
+from retrieval.index import entities
 from retrieval.index.lexical import (
     TermCounts,
     add_counts,
@@ -24,7 +25,7 @@ from retrieval.index.lexical import (
     index_sentence,
     unindex_sentence,
 )
-from retrieval.index.schema import Entry, day_number
+from retrieval.index.schema import Entry, day_number, store_reading
 from retrieval.language.terms import terms as text_terms
 
 Write = tuple[str, str]  # (briefing id, token)
@@ -132,6 +133,7 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
         ),
     )
     counts = TermCounts(title_terms)
+    entities.learn(db, entry.sentences)
     for sentence, chunks in zip(entry.sentences, entry.chunks, strict=True):
         found = title_terms + text_terms(sentence.text)
         counts.add(found)
@@ -152,7 +154,9 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
                 sentence.speaker,
             ),
         )
-        index_sentence(db, int(cursor.lastrowid or 0), joined)
+        rowid = int(cursor.lastrowid or 0)
+        index_sentence(db, rowid, joined)
+        store_reading(db, rowid, sentence)
     add_counts(db, record.id, counts)
 
 
@@ -165,5 +169,6 @@ def _drop(db: sqlite3.Connection, briefing_id: str) -> None:
         counts.add(joined.split())
         unindex_sentence(db, rowid, joined)
     drop_counts(db, briefing_id, counts)
+    db.executemany("DELETE FROM mentions WHERE sentence = ?", [(rowid,) for rowid, _ in rows])
     db.execute("DELETE FROM sentences WHERE briefing_id = ?", (briefing_id,))
     db.execute("DELETE FROM briefings WHERE id = ?", (briefing_id,))

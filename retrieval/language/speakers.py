@@ -1,84 +1,76 @@
-"""Who said a sentence of reported speech, by rules over the sentence and the one before.
+"""Who said each sentence of a briefing and who acts in it, from the parse (language/parser.py)
+and what the briefing said before:
 
-    “The meeting is over,” Keceli said.              -> Keceli
-    Medinsky said Moscow had offered a ceasefire.     -> Medinsky
-    …, said Ukraine's negotiator Rustem Umerov.       -> Rustem Umerov
-    According to Yermak, the list was handed over.    -> Yermak
-    “We will meet again,” he added.                   -> the previous sentence's speaker
+    Volodymyr Zelensky said the talks were useful.      -> Volodymyr Zelensky
+    “We will meet again,” he added.                     -> Volodymyr Zelensky (the sentence
+                                                           before named him)
+    Later, Zelensky proposed a summit.                  -> acts: Volodymyr Zelensky propose
+                                                           (a surname after the full name)
 
-What stands inside quotation marks is left out before the rules look, so a quote within a
-quote never names the speaker: the attribution outside it does. No model, nothing to download.
+Names stay as the briefing writes them otherwise; the catalogue gives each its one canonical
+entity across briefings (retrieval/index/entities.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-_VERBS = (
-    r"said|says|told|tells|added|adds|stated|states|noted|notes|announced|announces|warned|"
-    r"warns|insisted|insists|claimed|claims|explained|explains|stressed|stresses|wrote|writes|"
-    r"argued|argues|replied|replies|declared|declares|confirmed|confirms|"
-    r"emphasi[sz]ed|continued|remarked|recalled|acknowledged|admitted"
-)
-# A capitalised word, not a possessive ("Ukraine's negotiator" names no one yet).
-_NAME_WORD = r"[A-Z][\w.-]*+(?:['’](?!s\b)[\w.-]+)?(?!['’]s\b)"
-_ROLE = (
-    r"negotiator|negotiators|official|officials|spokesperson|spokesman|spokeswoman|delegation|"
-    r"side|state media|media|minister|ministry|president|envoy|sources?"
-)
-# A name, or a place or party used as one ("Kyiv negotiator", "Russian state media").
-_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}(?:\s+(?:{_ROLE})\b)?"
-_PRONOUN = r"he|she|they|He|She|They"
-# "Medinsky said", "Turkish Foreign Ministry spokesperson, Oncu Keceli, said"
-_NAME_VERB = re.compile(rf"(?P<name>{_NAME})\s*,?\s+(?:also\s+|later\s+)?(?:{_VERBS})\b")
-# "…,” said Yermak", ", said Ukraine's negotiator Rustem Umerov": the verb after a comma or
-# a quote, the speaker after it
-_VERB_NAME = re.compile(rf"(?:^|[,…]\s*)(?:{_VERBS})\s+(?:[\w'’-]+\s+){{0,4}}?(?P<name>{_NAME})")
-_ACCORDING = re.compile(rf"\b[Aa]ccording\s+to\s+(?:[\w'’-]+\s+){{0,3}}?(?P<name>{_NAME})")
-_PRONOUN_VERB = re.compile(rf"(?:^|[\s,])(?:{_PRONOUN})\s+(?:also\s+)?(?:{_VERBS})\b")
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
-# Capitalised words that do not name a speaker.
-_NOT_NAME_WORDS = (
-    "The A An It This That These Those There He She They We I You Officials Reporters "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
-)
-_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+from retrieval.language.names import fold, surname
+from retrieval.language.parser import PEOPLE, Parser, SentenceParse, parser
+from retrieval.types import Reading
+
+_PRONOUNS = {"he": ("person",), "they": ("group", "role", "person")}
 
 
-def _outside_quotes(sentence: str) -> str:
-    return _QUOTED.sub(" … ", sentence)
-
-
-def _clean(name: str) -> str:
-    words = name.replace("’", "'").split()
-    while words and words[0] in _NOT_NAMES:
-        words = words[1:]
-    if words and words[-1].endswith("'s"):
-        return ""  # "Russia's negotiator": the name follows
-    return " ".join(words).strip(" ,.")
-
-
-def speaker_of(sentence: str, previous_speaker: str = "") -> str:
-    """The speaker of a sentence, or "" when it reports no one's words."""
-    text = _outside_quotes(sentence)
-    for pattern in (_ACCORDING, _NAME_VERB, _VERB_NAME):
-        for match in pattern.finditer(text):
-            name = _clean(match.group("name"))
-            if name:
-                return name
-    if previous_speaker and _PRONOUN_VERB.search(text):
-        return previous_speaker
-    return ""
+def readings(sentences: Sequence[str], using: Parser | None = None) -> list[tuple[str, Reading]]:
+    """Each sentence's speaker ("" for none) and what else the parser read in it."""
+    parses = (using or parser()).parse(sentences)
+    full = _full_names(parses)
+    found: list[tuple[str, Reading]] = []
+    previous, previous_kind = "", ""
+    for parse in parses:
+        speaker, kind = parse.speaker, parse.speaker_kind
+        if kind in _PRONOUNS:
+            ok = previous and previous_kind in _PRONOUNS[kind]
+            speaker, kind = (previous, previous_kind) if ok else ("", "")
+        elif kind == "person" or (kind == "group" and fold(speaker) in full):
+            # a surname the entity recogniser took for a group ("Della") is the person too
+            speaker, kind = full.get(fold(speaker), speaker), "person"
+        acts = []
+        for actor, lemma in parse.acts:
+            if actor in _PRONOUNS:
+                if not speaker and not previous:
+                    continue
+                actor = speaker or previous
+            acts.append((full.get(fold(actor), actor), lemma))
+        reading = Reading(
+            speaker_kind=kind,
+            acts=tuple(dict.fromkeys(acts)),
+            mentions=tuple(
+                (full.get(fold(name), name) if label == PEOPLE else name, label)
+                for name, label in parse.mentions
+            ),
+            members=tuple((full.get(fold(p), p), group) for p, group in parse.members),
+        )
+        found.append((speaker, reading))
+        previous, previous_kind = speaker, kind
+    return found
 
 
 def speakers(sentences: Sequence[str]) -> list[str]:
-    """The speaker of each sentence in order; a pronoun ("he added") takes the speaker of
-    the sentence before."""
-    found: list[str] = []
-    previous = ""
-    for sentence in sentences:
-        speaker = speaker_of(sentence, previous)
-        found.append(speaker)
-        previous = speaker
-    return found
+    """The speaker of each sentence in order."""
+    return [speaker for speaker, _ in readings(sentences)]
+
+
+def _full_names(parses: Sequence[SentenceParse]) -> dict[str, str]:
+    """A surname written alone -> the one full name with that surname the briefing writes
+    ("Zelensky" -> "Volodymyr Zelensky"); a surname two full names share stays as it is."""
+    people: dict[str, str] = {}  # folded full name -> its first spelling
+    for parse in parses:
+        for name, label in parse.mentions:
+            if label == PEOPLE and len(fold(name).split()) > 1:
+                people.setdefault(fold(name), name)
+    by_surname: dict[str, set[str]] = {}
+    for key in people:
+        by_surname.setdefault(surname(key), set()).add(key)
+    return {last: people[min(keys)] for last, keys in by_surname.items() if len(keys) == 1}

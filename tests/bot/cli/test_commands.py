@@ -141,6 +141,40 @@ def test_who_lists_what_a_person_said_with_the_speaker(cli, capsys) -> None:
     assert capsys.readouterr().out.strip() == "The briefings quote no one called Nobody."
 
 
+def test_who_takes_either_spelling_and_every_view_shows_one_name(
+    cli, capsys, tmp_path: Path
+) -> None:
+    briefings = tmp_path / "spellings.jsonl"
+    rows = [
+        ("kyiv", "2025-10-04", "Volodymyr Zelenskyy said Ukraine would not give up any land."),
+        ("ankara", "2025-10-06", "Zelenskiy told reporters that a winter truce was possible."),
+        ("aide", "2025-10-07", "A spokesperson for Zelensky said the winter truce talks went on."),
+    ]
+    briefings.write_text(
+        "".join(
+            json.dumps({"id": i, "title": f"Talks {i}", "text": text, "date": day}) + "\n"
+            for i, day, text in rows
+        )
+    )
+    assert cli(["ingest", str(briefings)]) == 0
+    capsys.readouterr()
+    listed = {}
+    for spelling in ("Zelensky", "Zelenskyy"):
+        assert cli(["who", "--json", spelling]) == 0
+        listed[spelling] = json.loads(capsys.readouterr().out)
+    assert listed["Zelensky"] == listed["Zelenskyy"] and len(listed["Zelensky"]) == 2
+    assert {s["speaker"] for s in listed["Zelensky"]} == {"Volodymyr Zelenskyy"}
+    assert cli(["ask", "--json", "What did Zelenskiy say about a winter truce?"]) == 0
+    cited = json.loads(capsys.readouterr().out)["citations"]
+    speakers = {c["text"]: c["speaker"] for c in cited}
+    assert speakers["Zelenskiy told reporters that a winter truce was possible."] == (
+        "Volodymyr Zelenskyy"
+    )
+    assert cli(["timeline", "--json", "winter truce"]) == 0
+    entries = json.loads(capsys.readouterr().out)["entries"]
+    assert {e["speaker"] for e in entries} >= {"Volodymyr Zelenskyy", "a spokesperson for Zelensky"}
+
+
 def test_timeline_json_has_the_documented_fields(cli, capsys) -> None:
     cli(["ingest", str(SAMPLE)])
     capsys.readouterr()
