@@ -15,6 +15,7 @@ from ingest.loaders import expand_sources, load_source
 from ingest.sentences import split_sentences
 from retrieval.errors import BriefbotError
 from retrieval.index.store import BriefingRows, BriefingStore
+from retrieval.language.periods import event_day
 from retrieval.language.speakers import readings
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
@@ -53,6 +54,7 @@ def sentences_of(briefing: Briefing) -> list[Sentence]:
             end=end,
             speaker=speaker,
             reading=reading,
+            event=event_day(text, briefing.published) if briefing.published else None,
         )
         for i, ((start, end), text, (speaker, reading)) in enumerate(
             zip(spans, texts, readings(texts), strict=True)

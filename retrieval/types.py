@@ -64,6 +64,9 @@ class Sentence:
     end: int
     speaker: str = ""  # who said it, when it reports someone's words (language/speakers.py)
     reading: Reading = field(default_factory=Reading)  # set at ingest; not read back
+    # The day the sentence dates its own event when not its briefing's ("on March 4"):
+    # timelines and periods file it there (language/periods.event_day).
+    event: date | None = None
 
 
 @dataclass(frozen=True)

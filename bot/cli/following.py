@@ -3,6 +3,9 @@ while the bot runs; a channel, which cannot send commands, follows this way)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.alerts.digest import parse_hour, preview
 from bot.alerts.topics import follow, following, unfollow
 from bot.cli.app import Invocation
@@ -59,7 +62,8 @@ def cmd_digest(run: Invocation) -> int:
             return 1
         catalogue = Catalogue(settings.catalogue_path)
         try:
-            set_digest(state, args.chat, hour, catalogue.newest_commit())
+            now = datetime.now(ZoneInfo(settings.digest_timezone))
+            set_digest(state, args.chat, hour, catalogue.newest_commit(), now)
         finally:
             catalogue.close()
         out.print(f"Chat {args.chat} gets a daily digest at {hour} ({settings.digest_timezone}).")

@@ -99,6 +99,12 @@ def eval_table(result: SetResult) -> Table:
             format_value(getattr(result.briefbot, attr), kind),
             format_value(getattr(result.baseline, attr), kind),
         )
+    if result.periods_off is not None:
+        table.add_row(
+            f"abstain-wrong, times ignored ({result.timed} name a time)",
+            format_value(result.periods_off.abstain_wrong, "share"),
+            "",
+        )
     return table
 
 

@@ -23,8 +23,8 @@ from retrieval.answering.answer import AnswerPolicy, build_answer_chain, stateme
 from retrieval.types import Answer, Citation, Question
 
 NEWS_SET = Path(__file__).resolve().parent / "news_over_time"
-KINDS = ("party", "time", "present", "who")
-RANKED = KINDS[:3]  # the kinds answered by the answer chain (who lists statements)
+KINDS = ("party", "time", "present", "round", "who")
+RANKED = KINDS[:4]  # the kinds answered by the answer chain (who lists statements)
 
 
 @dataclass(frozen=True)

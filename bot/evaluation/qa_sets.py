@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from bot.evaluation.metrics import Outcome, Scores, abstention_curve, score
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answering.answer import citation_of
+from retrieval.answering.answer import build_answer_chain, citation_of
+from retrieval.language.periods import period_in, round_in
+from retrieval.ranking.recency import asks_about_now
 from retrieval.types import Answer, Question
 
 SEED = 20261125
@@ -49,6 +51,10 @@ class SetResult:
     baseline: Scores
     predictions: Path
     curve: list[tuple[float, float | None, float | None]]
+    # The same run with the time a question names ignored (periods, rounds, "latest"): only
+    # the questions that name a time are asked again, the others answer the same.
+    timed: int = 0  # questions that name a time
+    periods_off: Scores | None = None
 
 
 def read_questions(path: Path, limit: int | None = None, seed: int = SEED) -> list[EvalQuestion]:
@@ -153,6 +159,12 @@ def evaluate_set(directory: Path, settings: Settings, out_dir: Path, **options: 
     return next(evaluate_sets([directory], settings, out_dir, **options))
 
 
+def names_a_time(question: str, today: date) -> bool:
+    """Whether the answer chain reads a time in the question (a period, a round, "latest")."""
+    found = period_in(question, today) or round_in(question)
+    return found is not None or asks_about_now(question)
+
+
 def _ask_set(
     services: Services,
     directory: Path,
@@ -166,19 +178,32 @@ def _ask_set(
     questions = read_questions(directory / "questions.jsonl", limit)
     predictions = out_dir / name / "predictions.jsonl"
     predictions.parent.mkdir(parents=True, exist_ok=True)
-    ours, base = [], []
+    ours, base, untimed = [], [], []
+    timeless = build_answer_chain(
+        services.searcher, replace(services.policy, time_references=False)
+    )
+    timed = 0
     with predictions.open("w", encoding="utf-8") as f:
         for i, q in enumerate(questions, start=1):
             started = time.perf_counter()
-            answer = services.ask(Question(text=q.text, as_of=q.asked_on))
+            asked = Question(text=q.text, as_of=q.asked_on)
+            answer = services.ask(asked)
             ours.append(_outcome(q, answer, time.perf_counter() - started))
+            if names_a_time(q.text, q.asked_on or date.today()):
+                timed += 1
+                untimed.append(_outcome(q, timeless.invoke(asked), 0.0))
+            else:
+                untimed.append(ours[-1])
             f.write(json.dumps(_prediction(q, answer), ensure_ascii=False) + "\n")
             started = time.perf_counter()
             plain = baseline_answer(services, q)
             base.append(_outcome(q, plain, time.perf_counter() - started))
             report(f"{name}: questions", i, len(questions))
     curve = abstention_curve(ours, CURVE_THRESHOLDS)
-    return SetResult(name, documents, ingest_seconds, score(ours), score(base), predictions, curve)
+    return SetResult(
+        name, documents, ingest_seconds, score(ours), score(base), predictions, curve,
+        timed, score(untimed),
+    )  # fmt: skip
 
 
 METRIC_ROWS: Sequence[tuple[str, str, str]] = (

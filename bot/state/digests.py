@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.state.database import BotState
 
@@ -18,14 +19,19 @@ class DigestRow:
     through: int
 
 
-def set_digest(state: BotState, chat_id: int, at: str, through: int) -> None:
+def set_digest(state: BotState, chat_id: int, at: str, through: int, now: datetime) -> None:
     """Send the chat a digest every day at `at`, starting with what is newer than `through`
-    (the store's newest commit now), so the first digest is not the whole store."""
+    (the store's newest commit now), so the first digest is not the whole store. It first runs
+    at its next hour: set at 20:00 for 08:00 (`now` in the digests' time zone), today counts as
+    done, so a briefing arriving this evening does not bring a digest within the minute."""
+    day, time_of_day = now.date().isoformat(), now.strftime("%H:%M")
+    done = day if at <= time_of_day else ""
     with state.transaction() as db:
         db.execute(
-            "INSERT INTO digests (chat_id, at, through) VALUES (?, ?, ?) "
-            "ON CONFLICT (chat_id) DO UPDATE SET at = excluded.at",
-            (chat_id, at, through),
+            "INSERT INTO digests (chat_id, at, last_day, through) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET at = excluded.at, "
+            "last_day = max(last_day, excluded.last_day)",
+            (chat_id, at, done, through),
         )
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from retrieval.answering.scope import Scoped, scoped_search
 from retrieval.index.catalogue import StoredSentence
 from retrieval.index.store import BriefingStore
 from retrieval.language.markup import without_markup
-from retrieval.language.periods import period_in
 from retrieval.ranking.parties import PARTY_BONUS, prefer_party
 from retrieval.ranking.recency import (
     NEAR_TIE,
@@ -160,29 +159,30 @@ def build_answer_chain(
     """
     policy = policy or AnswerPolicy()
 
-    def retrieve(question: Question | str) -> tuple[Question, list[Candidate]]:
+    def retrieve(question: Question | str) -> tuple[Question, Scoped]:
         q = question if isinstance(question, Question) else Question(text=str(question))
         text = without_markup(q.text)  # a question is text: tags and entities are not its words
         if not text:
-            return q, []
+            return q, Scoped()
         limit = max(20, 2 * (q.max_citations or 0))
-        period = period_in(text, q.as_of or date.today()) if policy.time_references else None
-        if period is not None:  # the briefings of the period the question names, if any
-            end = min(period.end, q.as_of) if q.as_of else period.end
-            within = period.without_words(text)
-            found = searcher.search(within, as_of=end, since=period.start, limit=limit)
-            if found:
-                return q, found
-        return q, searcher.search(text, as_of=q.as_of, limit=limit)
+        if not policy.time_references:
+            return q, Scoped(searcher.search(text, as_of=q.as_of, limit=limit))
 
-    def answer(found: tuple[Question, list[Candidate]]) -> Answer:
-        q, candidates = found
+        def relevant(found: list[Candidate]) -> bool:
+            return relevance(found) >= policy.min_relevance
+
+        return q, scoped_search(searcher, text, as_of=q.as_of, limit=limit, relevant=relevant)
+
+    def answer(found: tuple[Question, Scoped]) -> Answer:
+        q, scoped = found
+        candidates = scoped.candidates
         present = asks_about_now(q.text)
         if present:
             candidates = prefer_recent(candidates)
         candidates = prefer_party(q.text, candidates, policy.party_bonus)
         chosen = choose(candidates, policy, q.max_citations)
         margin = policy.present_margin if present else policy.tie_margin
-        return compose(q, newest_first(chosen, margin), relevance(candidates))
+        composed = compose(q, newest_first(chosen, margin), relevance(candidates))
+        return replace(composed, note=scoped.note) if chosen and scoped.note else composed
 
     return RunnableLambda(retrieve, name="retrieve") | RunnableLambda(answer, name="answer")

@@ -2,8 +2,9 @@
 day, near-duplicates from several outlets merged and those outlets listed.
 
 Candidates come from the same search as answers, wider; a briefing contributes its best
-sentence; the briefings of one day whose sentences say the same (cosine) are one entry, cited
-from the best of them. Nothing is listed when the briefings do not cover the topic (the
+sentence, filed under the day the sentence dates its event ("on March 4") or else its
+briefing's date; the briefings of one day whose sentences say the same (cosine) are one entry,
+cited from the best of them. Nothing is listed when the briefings do not cover the topic (the
 answers' relevance rule).
 """
 
@@ -62,9 +63,10 @@ def timeline(
             continue
         per_briefing.setdefault(c.record.id, c)
     by_day: dict[date, list[Candidate]] = {}
-    for c in per_briefing.values():
-        assert c.record.published is not None
-        by_day.setdefault(c.record.published, []).append(c)
+    for c in per_briefing.values():  # a sentence that dates its own event is filed there
+        day = c.stored.sentence.event or c.record.published
+        assert day is not None
+        by_day.setdefault(day, []).append(c)
     entries = []
     for day, found in by_day.items():
         stories: list[list[Candidate]] = []

@@ -27,6 +27,7 @@ from typing import Any
 
 from retrieval.index import entities
 from retrieval.index.sqlite import Migration
+from retrieval.language.periods import event_day
 from retrieval.language.speakers import readings
 from retrieval.types import Act, BriefingRecord, Sentence, parse_day
 
@@ -172,7 +173,29 @@ def store_reading(db: sqlite3.Connection, rowid: int, sentence: Sentence) -> Non
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_m001_catalogue, _m002_speakers, _m003_entities)
+def _m004_event_days(db: sqlite3.Connection) -> None:
+    """The day each sentence dates its own event (language/periods.event_day), for the
+    sentences already there."""
+    db.execute("ALTER TABLE sentences ADD COLUMN event INTEGER NOT NULL DEFAULT 0")
+    rows = db.execute(
+        "SELECT s.rowid, s.text, b.published FROM sentences s JOIN briefings b "
+        "ON b.id = s.briefing_id WHERE b.published IS NOT NULL"
+    ).fetchall()
+    found = []
+    for rowid, text, published in rows:
+        day = parse_day(published)
+        event = event_day(text, day) if day else None
+        if event is not None:
+            found.append((day_number(event), rowid))
+    db.executemany("UPDATE sentences SET event = ? WHERE rowid = ?", found)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _m001_catalogue,
+    _m002_speakers,
+    _m003_entities,
+    _m004_event_days,
+)
 
 
 @dataclass(frozen=True)
@@ -198,7 +221,7 @@ class Entry:
 
 
 RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
-SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts"
+SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts, event"
 
 
 def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
@@ -216,8 +239,9 @@ def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
 
 
 def stored_from_row(row: tuple[Any, ...]) -> StoredSentence:
-    rowid, bid, idx, start, end, text, chunks, terms, speaker, acts = row
-    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker)
+    rowid, bid, idx, start, end, text, chunks, terms, speaker, acts, event = row
+    day = date.fromordinal(event) if event else None
+    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker, event=day)
     numbers = tuple(int(n) for n in chunks.split(",") if n)
     return StoredSentence(rowid, sentence, numbers, tuple(terms.split()), entities.acts_from(acts))
 

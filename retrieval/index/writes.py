@@ -140,8 +140,8 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
         joined = " ".join(found)
         cursor = db.execute(
             "INSERT INTO sentences "
-            "(briefing_id, idx, start, end, text, chunks, terms, day, speaker) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(briefing_id, idx, start, end, text, chunks, terms, day, speaker, event) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.id,
                 sentence.index,
@@ -152,6 +152,7 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
                 joined,
                 day,
                 sentence.speaker,
+                day_number(sentence.event),
             ),
         )
         rowid = int(cursor.lastrowid or 0)

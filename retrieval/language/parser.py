@@ -218,7 +218,7 @@ def _reports_with_clause(verb: Any) -> bool:
 
 
 def _inverted_subject(verb: Any) -> Any:
-    """"…, reported Euro News": after the reported clause, the name the parser took for the
+    """ "…, reported Euro News": after the reported clause, the name the parser took for the
     verb's object is its subject."""
     children = list(verb.children)
     clause_before = any(c.dep_ in ("ccomp", "parataxis") and c.i < verb.i for c in children)

@@ -50,7 +50,8 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
         await message.reply_html(messages.NO_TOPICS_FOR_DIGEST)
         return
     newest = await off_loop(context, deps.services.store.catalogue.newest_commit)
-    await off_loop(context, set_digest, state, chat, hour, newest)
+    now = deps.clock().astimezone(ZoneInfo(zone))
+    await off_loop(context, set_digest, state, chat, hour, newest, now)
     await message.reply_html(messages.digest_set(str(hour), zone))
 
 

@@ -71,7 +71,7 @@ def test_a_digest_is_due_at_its_hour_once_a_day_and_survives_a_restart(
 ) -> None:
     state, store = services.state, services.store
     follow(state, CHAT, TALKS)
-    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit())
+    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit(), at(2, 7, 0))
     list(services.ingester.ingest_many([briefing("istanbul-a")]))
 
     assert due(store, state, at(2, 7, 59)) == []  # not yet
@@ -94,13 +94,26 @@ def test_a_digest_is_due_at_its_hour_once_a_day_and_survives_a_restart(
         reopened.close()
 
 
+def test_a_digest_set_after_its_hour_first_runs_the_next_day(services: Services) -> None:
+    state, store = services.state, services.store
+    follow(state, CHAT, TALKS)
+    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit(), at(2, 20, 15))
+    list(services.ingester.ingest_many([briefing("istanbul-a")]))  # the same evening
+    assert due(store, state, at(2, 20, 16)) == []  # not within the minute
+    assert due(store, state, at(2, 23, 59)) == []
+    [first] = due(store, state, at(3, 8, 0))  # its next hour
+    assert [line.citation.doc_id for line in first.lines] == [briefing("istanbul-a").id]
+    set_digest(state, CHAT, "07:00", store.catalogue.newest_commit(), at(3, 7, 30))
+    assert due(store, state, at(3, 9, 0)) == []  # a new hour that has passed: tomorrow
+
+
 def test_a_preview_shows_the_next_digest_and_marks_nothing_as_sent(services: Services) -> None:
     from bot.alerts.digest import preview
 
     state, store = services.state, services.store
     assert preview(store, state, CHAT) is None  # no digest set
     follow(state, CHAT, TALKS)
-    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit())
+    set_digest(state, CHAT, "08:00", store.catalogue.newest_commit(), at(2, 6, 0))
     nothing = preview(store, state, CHAT)
     assert nothing is not None and nothing.lines == ()
     list(services.ingester.ingest_many([briefing("istanbul-a")]))

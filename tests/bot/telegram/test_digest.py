@@ -20,10 +20,14 @@ async def test_a_chat_asks_for_a_digest_and_gets_it_at_its_hour(
     botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     async with briefbot.polling(digest_timezone="Europe/Kyiv") as app:
+        # set in the evening (20:00 in Kyiv): the first digest is the next morning's
+        deps_of(app).clock = lambda: datetime(2025, 6, 2, 17, 0, tzinfo=UTC)
         [refused] = await briefbot.say(USER, "/digest 8:00")
         await briefbot.say(USER, "/follow peace talks between Russia and Ukraine", count=2)
         [*_, done] = await briefbot.say(USER, "/digest 8:00", count=3)
         [*_, shown] = await briefbot.say(USER, "/digest", count=4)
+        row = digest_of(briefbot.services.state, USER)
+        assert row is not None and row.last_day == "2025-06-02"  # today's hour has passed
         list(briefbot.services.ingester.ingest_many([briefing("istanbul-a")]))
         # 05:30 UTC is 08:30 in Kyiv in June: due
         deps_of(app).clock = lambda: datetime(2025, 6, 3, 5, 30, tzinfo=UTC)
@@ -48,6 +52,7 @@ async def test_digest_preview_shows_the_next_digest_without_sending_it(
     botapi: BotAPIEmulator, briefbot: Briefbot
 ) -> None:
     async with briefbot.polling(digest_timezone="Europe/Kyiv") as app:
+        deps_of(app).clock = lambda: datetime(2025, 6, 3, 4, 0, tzinfo=UTC)  # 07:00 in Kyiv
         [none] = await briefbot.say(USER, "/digest preview")
         await briefbot.say(USER, "/follow peace talks between Russia and Ukraine", count=2)
         await briefbot.say(USER, "/digest 8:00", count=3)

@@ -1,0 +1,195 @@
+"""Time as an analyst means it, over made-up dated briefings: periods guide and never hide, a
+month without a year is the latest one with something on the question, "latest" reaches the
+newest briefings, rounds count a story's events. The day asked (`as_of`) is the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+from retrieval.answering.answer import AnswerPolicy, build_answer_chain, relevance
+from retrieval.answering.scope import event_days
+from retrieval.language.periods import event_day, period_in, round_in
+from retrieval.types import Answer, Briefing, Question
+
+
+def briefing(bid: str, day: date, title: str, text: str) -> Briefing:
+    return Briefing(bid, title, text, "test", published=day, url=f"https://example.org/{bid}")
+
+
+BRIEFINGS = [
+    briefing(
+        "june-2025",
+        date(2025, 6, 2),
+        "Second round of talks in Istanbul",
+        "Russia proposed a memorandum that would require Ukraine to withdraw from four regions. "
+        "Ukraine handed over a list of children it wants returned.",
+    ),
+    briefing(
+        "june-2026-grain",
+        date(2026, 6, 12),
+        "Wheat prices ease",
+        "Wheat futures fell for a third week as harvests began. Traders said export demand "
+        "remained steady.",
+    ),
+    briefing(
+        "riyadh",
+        date(2025, 3, 24),
+        "Black Sea shipping talks in Riyadh",
+        "Delegations met in Riyadh on Monday to discuss shipping in the Black Sea. Kyiv called "
+        "for a halt to strikes on its ports at the Black Sea shipping talks.",
+    ),
+    briefing(
+        "riyadh-after",
+        date(2025, 3, 25),
+        "Safe navigation agreed after Riyadh",
+        "A day after the Riyadh meeting on Black Sea shipping, both sides agreed to ensure safe "
+        "navigation for merchant ships.",
+    ),
+    briefing(
+        "jeddah",
+        date(2025, 4, 15),
+        "Black Sea shipping talks resume in Jeddah",
+        "The delegations on Black Sea shipping met again in Jeddah. Kyiv called for the release "
+        "of sailors detained in Crimea.",
+    ),
+    briefing(
+        "muscat",
+        date(2025, 5, 20),
+        "Envoys meet in Muscat",
+        "Envoys on Black Sea shipping met in Muscat on Tuesday. Kyiv asked for a mission to "
+        "monitor the ports of Odesa.",
+    ),
+    briefing(
+        "gallery",
+        date(2025, 3, 18),
+        "In pictures: a month of shelling in Kharkiv",
+        "Residents shelter in a basement during shelling of Saltivka on March 4. "
+        "A volunteer hands out bread in a square on March 11.",
+    ),
+    briefing(
+        "weekend-drones",
+        date(2025, 10, 18),  # a Saturday
+        "Drones strike power plant near Kharkiv",
+        "Drones struck a thermal power plant near Kharkiv overnight, cutting power to 40,000 "
+        "homes.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def dated(tmp_path_factory: pytest.TempPathFactory, model: Any) -> Iterator[Services]:
+    data = tmp_path_factory.mktemp("scope") / "data"
+    settings = Settings(_env_file=None, data_dir=data, chroma_host="")  # type: ignore[call-arg]
+    services = build_services(settings, model=model)
+    list(services.ingester.ingest_many(BRIEFINGS))
+    yield services
+    services.close()
+
+
+def ask(
+    services: Services, text: str, asked_on: date, policy: AnswerPolicy | None = None
+) -> Answer:
+    chain = build_answer_chain(services.searcher, policy or services.policy)
+    return chain.invoke(Question(text, as_of=asked_on))
+
+
+def first_from(answer: Answer) -> str:
+    assert answer.citations, f"no answer to {answer.question!r}"
+    return answer.citations[0].doc_id
+
+
+THURSDAY = date(2025, 10, 23)
+
+
+def test_this_week_is_the_past_seven_days_across_a_monday(dated: Services) -> None:
+    period = period_in("What did drones hit this week?", THURSDAY)
+    assert period is not None and period.start <= date(2025, 10, 18) <= period.end
+    last = period_in("What happened last week?", THURSDAY)
+    assert last is not None and last.end <= period.start + (period.end - period.start)
+    answer = ask(dated, "What did drones hit this week?", THURSDAY)
+    assert first_from(answer) == "weekend-drones" and answer.note == ""
+
+
+def test_a_month_without_a_year_is_the_latest_with_something_on_the_question(
+    dated: Services,
+) -> None:
+    answer = ask(dated, "What did Russia propose in June?", date(2026, 12, 1))
+    assert first_from(answer) == "june-2025"  # June 2026 holds only wheat prices
+    assert answer.note == "Nothing from June 2026; from June 2025:"
+    wheat = ask(dated, "What happened to wheat prices in June?", date(2026, 12, 1))
+    assert first_from(wheat) == "june-2026-grain"
+    assert wheat.note == "From June 2026:"  # the year chosen is named
+
+
+def test_a_period_with_nothing_says_so_in_one_line_and_never_hides_the_answer(
+    dated: Services,
+) -> None:
+    answer = ask(dated, "What did Russia propose in March 2026?", date(2026, 12, 1))
+    assert not answer.abstained and first_from(answer) == "june-2025"
+    assert answer.note.startswith("Nothing from March 2026; from ")
+    assert "\n" not in answer.note
+    # the same question without the period is answered just the same
+    plain = ask(dated, "What did Russia propose?", date(2026, 12, 1))
+    assert first_from(plain) == first_from(answer) and plain.note == ""
+
+
+def test_a_latest_question_reaches_the_newest_briefing_on_the_topic(dated: Services) -> None:
+    question = "What is the latest on the Black Sea shipping talks?"
+    before = ask(dated, question, date(2025, 9, 1), AnswerPolicy().before_news_over_time())
+    answer = ask(dated, question, date(2025, 9, 1))
+    assert first_from(before) != "muscat"  # the newest is not the most similar
+    assert first_from(answer) == "muscat"
+
+
+def test_rounds_count_a_story_s_events_in_date_order(dated: Services) -> None:
+    assert round_in("What did Kyiv call for at the first meeting?") is not None
+    assert round_in("What did Russia propose first?") is None
+    assert round_in("What did Russia propose first at the talks?") is None
+    named = round_in("What did Kyiv call for at the second Black Sea shipping meeting?")
+    assert named is not None and named.number == 2
+    asked = date(2025, 9, 1)
+    first = ask(dated, "What did Kyiv call for at the first Black Sea shipping meeting?", asked)
+    second = ask(dated, "What did Kyiv call for at the second Black Sea shipping meeting?", asked)
+    last = ask(dated, "What did Kyiv ask for at the last Black Sea shipping meeting?", asked)
+    assert first_from(first) in ("riyadh", "riyadh-after")
+    assert first_from(second) == "jeddah"  # the day after Riyadh is the same event
+    assert first_from(last) == "muscat"
+
+
+def test_event_days_count_a_follow_up_with_its_day(dated: Services) -> None:
+    found = dated.searcher.search("Black Sea shipping talks", as_of=date(2025, 9, 1), limit=60)
+    days = event_days(found, lambda some: relevance(some) >= dated.policy.min_relevance)
+    assert date(2025, 3, 25) not in days and date(2025, 3, 24) in days
+    assert days == sorted(days)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "day"),
+    [
+        ("Residents shelter during shelling on March 4.", date(2025, 3, 18), date(2025, 3, 4)),
+        ("The talks ended on Monday.", date(2025, 6, 4), date(2025, 6, 2)),  # a Wednesday
+        ("The plant was hit yesterday.", date(2025, 6, 4), date(2025, 6, 3)),
+        ("The talks ended on 4 June.", date(2025, 6, 4), None),  # the briefing's own day
+        ("Prices rose in June.", date(2025, 6, 4), None),  # a month is no day
+        ("A strike on 20 December hit the port.", date(2025, 1, 5), date(2024, 12, 20)),
+    ],
+)
+def test_a_sentence_dates_its_own_event_against_its_briefing(
+    sentence: str, published: date, day: date | None
+) -> None:
+    assert event_day(sentence, published) == day
+
+
+def test_a_caption_is_filed_under_the_day_it_shows(dated: Services) -> None:
+    entries = dated.timeline("shelling of Saltivka in Kharkiv", as_of=date(2025, 4, 1))
+    [caption] = [e for e in entries if "Saltivka" in e.citation.sentence]
+    assert caption.day == date(2025, 3, 4)  # not the gallery's 18 March
+    answer = ask(dated, "Where did residents shelter on 4 March?", date(2025, 4, 1))
+    assert "Saltivka on March 4" in answer.citations[0].sentence
+    assert answer.note == "From 4 March 2025:"  # a day without a year: the year is named
