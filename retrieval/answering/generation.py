@@ -186,12 +186,12 @@ class AnswerWriter:
         except Exception as e:  # any failure of the model or its server: the quotes stand
             reason = _failure(e)
             log.warning("written answer failed (%s); showing the quotes", reason)
-            return replace(fallback, note=MODEL_FAILED.format(reason=reason))
+            return _noted(fallback, MODEL_FAILED.format(reason=reason))
         verdict = check(text, sources.question, sources.citations)
         if not verdict.passed:
             log.warning("written answer rejected: %s; showing the quotes", verdict.reason)
             # Said in one line: a streamed draft was shown (and notified) before it failed.
-            return replace(fallback, note=WITHDRAWN)
+            return _noted(fallback, WITHDRAWN)
         cited = tuple(sources.citations[n - 1] for n in verdict.cited)
         return replace(
             sources, text=renumbered(text, verdict.cited), citations=cited, generated=True
@@ -258,3 +258,9 @@ def _failure(error: Exception) -> str:
         return "it could not be reached"
     status = getattr(error, "status_code", None)
     return f"it failed with status {status}" if status else f"it failed: {name}"
+
+
+def _noted(answer: Answer, note: str) -> Answer:
+    """The answer with a note before the one it has (which says what time it is from: see
+    answering/scope.py), on one line."""
+    return replace(answer, note=f"{note} {answer.note}".strip())

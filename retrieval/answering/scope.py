@@ -19,7 +19,7 @@ abstention.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from retrieval.language.periods import REPORTING_LAG, Period, period_in, round_in
@@ -32,6 +32,8 @@ YEARS_BACK = 5
 # "Latest" questions: the briefings from the story's latest event on, widened back by these
 # until something there is relevant.
 NEWEST_WINDOWS = (timedelta(days=0), timedelta(days=7), timedelta(days=31), timedelta(days=92))
+# How far below the newest briefings' last candidate the older ones are put.
+BELOW = 0.5
 # A story's events: the days of briefings that answer on their own, a follow-up within this
 # counted with its day.
 SAME_EVENT = timedelta(days=2)
@@ -126,9 +128,10 @@ def _dated_within(
 def _newest(
     searcher: HybridSearcher, text: str, as_of: date | None, limit: int, relevant: Relevant
 ) -> list[Candidate]:
-    """The newest briefings that answer: from the story's latest event on (the newest day of
-    a briefing that answers about as well as the best), widened back a week, a month, a
-    quarter, a year while nothing there is relevant; else the whole store's answer."""
+    """The newest briefings that answer first: from the story's latest event on (the newest
+    day of a briefing that answers about as well as the best), widened back a week, a month,
+    a quarter while nothing there is relevant. The rest of the store's answer follows, each
+    scored below the last of them, so older context may still be quoted after the news."""
     story = searcher.search(text, as_of=as_of, limit=ROUND_CANDIDATES)
     days = event_days(story, relevant) if relevant(story) else []
     if not days:
@@ -136,8 +139,18 @@ def _newest(
     for window in NEWEST_WINDOWS:
         found = searcher.search(text, as_of=as_of, since=days[-1] - window, limit=limit)
         if relevant(found):
-            return found
+            return _then(found, story, limit)
     return story[:limit]
+
+
+def _then(first: list[Candidate], rest: list[Candidate], limit: int) -> list[Candidate]:
+    """`first`, then the candidates of `rest` not in it, scored below all of `first`."""
+    held = {c.stored.rowid for c in first}
+    later = [c for c in rest if c.stored.rowid not in held]
+    if not later:
+        return first[:limit]
+    gap = max(c.score for c in later) - min(c.score for c in first) + BELOW
+    return (first + [replace(c, score=c.score - max(gap, 0.0)) for c in later])[:limit]
 
 
 def event_days(candidates: list[Candidate], relevant: Relevant) -> list[date]:

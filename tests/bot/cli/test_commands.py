@@ -175,6 +175,19 @@ def test_who_takes_either_spelling_and_every_view_shows_one_name(
     assert {e["speaker"] for e in entries} >= {"Volodymyr Zelenskyy", "a spokesperson for Zelensky"}
 
 
+def test_a_period_with_nothing_answers_from_the_nearest_with_a_one_line_notice(cli, capsys) -> None:
+    cli(["ingest", str(SAMPLE)])  # dated 2 June 2025
+    capsys.readouterr()
+    asked = ["ask", "--as-of", "2026-12-01", "What did Russia propose in June?"]
+    assert cli([*asked[:3], "--json", asked[3]]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["note"] == "Nothing from June 2026; from June 2025:"
+    assert answer["citations"] and not answer["abstained"]
+    assert cli(asked) == 0
+    shown = capsys.readouterr().out
+    assert shown.splitlines()[0] == "Nothing from June 2026; from June 2025:"
+
+
 def test_timeline_json_has_the_documented_fields(cli, capsys) -> None:
     cli(["ingest", str(SAMPLE)])
     capsys.readouterr()

@@ -32,8 +32,9 @@ SEPTEMBER = date(2025, 9, 1)
         ("What was agreed in December?", SEPTEMBER, date(2024, 12, 1), date(2025, 1, 1)),
         ("What was said in May 2024?", SEPTEMBER, date(2024, 5, 1), date(2024, 6, 1)),
         ("What happened yesterday?", date(2025, 8, 9), date(2025, 8, 8), date(2025, 8, 9)),
-        ("What happened this week?", date(2025, 8, 9), date(2025, 8, 4), date(2025, 8, 9)),
-        ("What happened last week?", date(2025, 7, 28), date(2025, 7, 21), date(2025, 7, 28)),
+        # news usage: the past seven days (and a day's lag), then the seven before
+        ("What happened this week?", date(2025, 8, 9), date(2025, 8, 1), date(2025, 8, 9)),
+        ("What happened last week?", date(2025, 7, 28), date(2025, 7, 13), date(2025, 7, 21)),
         ("Any news last month?", date(2025, 3, 10), date(2025, 2, 1), date(2025, 3, 1)),
     ],
 )

@@ -193,3 +193,27 @@ def test_a_caption_is_filed_under_the_day_it_shows(dated: Services) -> None:
     answer = ask(dated, "Where did residents shelter on 4 March?", date(2025, 4, 1))
     assert "Saltivka on March 4" in answer.citations[0].sentence
     assert answer.note == "From 4 March 2025:"  # a day without a year: the year is named
+
+
+def test_an_older_catalogue_gets_the_days_its_sentences_date(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from retrieval.index.catalogue import Catalogue
+    from tests.retrieval.index.test_catalogue import entry, store
+
+    path = tmp_path / "catalogue.db"
+    catalogue = Catalogue(path)
+    item = entry("a", "Talks end", ["The talks ended on Monday.", "Nothing more was said."])
+    store(catalogue, item)
+    published = item.record.published
+    catalogue.close()
+    with sqlite3.connect(path) as db:  # the file as the version before event days left it
+        db.execute("ALTER TABLE sentences DROP COLUMN event")
+        db.execute("PRAGMA user_version = 3")
+    reopened = Catalogue(path)
+    [ended, more] = reopened.sentences_of("a")
+    assert published is not None and ended.sentence.event == event_day(
+        ended.sentence.text, published
+    )
+    assert ended.sentence.event is not None and more.sentence.event is None
+    reopened.close()

@@ -247,6 +247,7 @@ def test_an_older_catalogue_is_read_afresh_by_the_parser(tmp_path: Path) -> None
         db.execute("DROP INDEX sentences_by_speaker_key")
         db.execute("ALTER TABLE sentences DROP COLUMN speaker_key")
         db.execute("ALTER TABLE sentences DROP COLUMN acts")
+        db.execute("ALTER TABLE sentences DROP COLUMN event")  # migration 4, after these
         db.execute("PRAGMA user_version = 2")
     reopened = Catalogue(path)
     assert [s.sentence.speaker for s in reopened.sentences_of("a")] == ["", "Vladimir Medinsky"]
