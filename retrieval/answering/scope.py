@@ -157,14 +157,14 @@ def event_days(candidates: list[Candidate], relevant: Relevant) -> list[date]:
     """The days a story happened on, oldest first: the days of the briefings that answer the
     question on their own (the answer chain's relevance rule over each briefing's
     candidates), a follow-up within SAME_EVENT counted with its day."""
-    by_briefing: dict[str, list[Candidate]] = {}
+    by_briefing: dict[tuple[str, date], list[Candidate]] = {}
     for c in candidates:
         if c.record.published is not None:
-            by_briefing.setdefault(c.record.id, []).append(c)
-    days = sorted({found[0].record.published for found in by_briefing.values() if relevant(found)})
+            by_briefing.setdefault((c.record.id, c.record.published), []).append(c)
+    days = sorted({day for (_, day), found in by_briefing.items() if relevant(found)})
     events: list[date] = []
     for day in days:
-        if day is not None and not (events and day - events[-1] <= SAME_EVENT):
+        if not (events and day - events[-1] <= SAME_EVENT):
             events.append(day)
     return events
 
