@@ -18,6 +18,7 @@ abstention.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -32,6 +33,11 @@ YEARS_BACK = 5
 # "Latest" questions: the briefings from the story's latest event on, widened back by these
 # until something there is relevant.
 NEWEST_WINDOWS = (timedelta(days=0), timedelta(days=7), timedelta(days=31), timedelta(days=92))
+# A question naming "the third round" is answered as it is when one of its best few
+# candidates writes "third" itself.
+NUMBERED_TOP = 5
+# A relative period with nothing: the week on either side is searched next.
+NEIGHBOURS = timedelta(days=7)
 # How far below the newest briefings' last candidate the older ones are put.
 BELOW = 0.5
 # A story's events: the days of briefings that answer on their own, a follow-up within this
@@ -66,9 +72,11 @@ def scoped_search(
         return _in_period(searcher, period, text, as_of, limit, relevant)
     order = round_in(text)
     if order is not None:
+        plain = searcher.search(text, as_of=as_of, limit=limit)
+        if _numbered(order.ordinal, plain[:NUMBERED_TOP]):  # the briefings number it themselves
+            return Scoped(plain)
         found = _in_round(searcher, order.number, order.without_words(text), as_of, limit, relevant)
-        if found is not None:
-            return found
+        return found if found is not None else Scoped(plain)
     if asks_about_now(text):
         return Scoped(_newest(searcher, text, as_of, limit, relevant))
     return Scoped(searcher.search(text, as_of=as_of, limit=limit))
@@ -99,14 +107,30 @@ def _in_period(
                 if period.year_named or period.kind == "relative"
                 else f"From {shifted.label()}:",
             )
-    # Nothing in the period (nor in the same month or day of the years before): the newest
-    # briefings before its end that answer, then everything.
+    # Nothing in the period (nor in the same month or day of the years before): a relative
+    # period's neighbouring week on either side ("last week" asked on a Monday may mean the
+    # week just ended), the newest briefings before its end that answer, then everything.
+    if period.kind == "relative":
+        start = period.start - NEIGHBOURS
+        end = min(period.end + NEIGHBOURS, as_of) if as_of else period.end + NEIGHBOURS
+        found = _dated_within(searcher, within, start, end, as_of, limit)
+        if relevant(found):
+            return Scoped(found, f"Nothing from {period.label()}; from the days around it:")
     before = min(period.end, as_of) if as_of else period.end
     found = _newest(searcher, within, before, limit, relevant)
     if relevant(found):
         return Scoped(found, f"Nothing from {period.label()}; from the nearest briefings before:")
     found = searcher.search(within, as_of=as_of, limit=limit)
     return Scoped(found, f"Nothing from {period.label()}; from all the briefings:")
+
+
+def _numbered(ordinal: str, candidates: list[Candidate]) -> bool:
+    """Whether one of the best candidates numbers the round itself ("the third round"), in
+    its sentence or its briefing's title."""
+    pattern = re.compile(rf"\b{re.escape(ordinal)}\b", re.IGNORECASE)
+    return any(
+        pattern.search(c.stored.sentence.text) or pattern.search(c.record.title) for c in candidates
+    )
 
 
 def _dated_within(

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.language.terms import terms
+
 
 def words(text: str) -> list[str]:
     """The words of a word list written as text (the lists in these modules)."""
@@ -72,14 +74,18 @@ class Parties:
 
     by_name: dict[str, str]
     members: frozenset[str]  # folded names and surnames of the people listed
+    one_word: dict[str, frozenset[str]]  # a party's one-word names, as index terms
 
     @classmethod
     def load(cls, path: Path = _TABLE) -> Parties:
         table = json.loads(path.read_text(encoding="utf-8"))["parties"]
         by_name: dict[str, str] = {}
         members: set[str] = set()
+        one_word: dict[str, frozenset[str]] = {}
         for party, entry in table.items():
             by_name[fold(party)] = party
+            single = [n for n in [party, *entry["names"]] if len(terms(n)) == 1]
+            one_word[party] = frozenset(t for n in single for t in terms(n))
             for name in entry["names"]:
                 by_name[fold(name)] = party
             for member in entry["members"]:
@@ -87,7 +93,7 @@ class Parties:
                 by_name[key] = party
                 by_name.setdefault(surname(key), party)
                 members |= {key, surname(key)}
-        return cls(by_name, frozenset(members))
+        return cls(by_name, frozenset(members), one_word)
 
     def party_of(self, key: str) -> str:
         """The party a folded name belongs to, or ""."""
@@ -97,5 +103,22 @@ class Parties:
         """Whether a folded name is a person the table lists (by full name or surname)."""
         return key in self.members
 
+    def kin(self, question: str) -> dict[str, frozenset[str]]:
+        """The question's terms that name a party ("United States", "Moscow"), each with the
+        index terms of the party's one-word names ("us", "america", "washington"; "russia",
+        "kremlin"): a briefing that writes any of them holds what the question names."""
+        tokens = _NAME_WORDS.findall(question)
+        found: dict[str, frozenset[str]] = {}
+        for size in (3, 2, 1):
+            for at in range(len(tokens) - size + 1):
+                phrase = " ".join(tokens[at : at + size])
+                key = fold(phrase)
+                party = self.party_of(key)
+                if party and not self.is_member(key):
+                    for term in terms(phrase):
+                        found.setdefault(term, self.one_word[party])
+        return found
 
+
+_NAME_WORDS = re.compile(r"[A-Z][\w.'’-]*")
 PARTIES = Parties.load()

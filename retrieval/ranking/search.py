@@ -20,6 +20,7 @@ import numpy as np
 
 from retrieval.index.catalogue import StoredSentence, day_number
 from retrieval.index.store import BriefingStore
+from retrieval.language.names import PARTIES
 from retrieval.language.terms import bm25, terms, topic_terms
 from retrieval.ranking.coverage import TermCoverage, english_rarity
 from retrieval.types import BriefingRecord
@@ -150,7 +151,11 @@ class HybridSearcher:
         coverage = TermCoverage(stats.briefing_frequency, stats.briefings, rarity=english_rarity)
         term_weights = coverage.weights(asked)
         wanted = frozenset(term_weights)
-        holding = catalogue.briefings_holding(list(wanted), list(records))
+        # A party the question names is held by a briefing that writes another of its names
+        # ("the U.S." for "United States", "Russia" for "Moscow"): language/names.py.
+        kin = {t: k for t, k in PARTIES.kin(question).items() if t in wanted}
+        also = frozenset(k for names in kin.values() for k in names)
+        holding = catalogue.briefings_holding(list(wanted | also), list(records))
         lexical = {
             key: bm25(
                 query_terms,
@@ -179,8 +184,10 @@ class HybridSearcher:
                 default=dense,
             )
             relative = lexical[key] / best_lexical if best_lexical > 0 else 0.0
-            covered = coverage.share(term_weights, holding.get(key[0], set()))
-            overlap = len(set(stored.terms) & wanted) / len(wanted) if wanted else 0.0
+            held = _with_kin(holding.get(key[0], set()), kin)
+            covered = coverage.share(term_weights, held)
+            written = _with_kin(set(stored.terms), kin) & wanted
+            overlap = len(written) / len(wanted) if wanted else 0.0
             score = (
                 dense
                 + w.context * context
@@ -220,3 +227,8 @@ class HybridSearcher:
             ranked.append(Candidate(stored, record, dense, dense, dense, 0.0, vector))
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked[:k]
+
+
+def _with_kin(held: set[str], kin: dict[str, frozenset[str]]) -> set[str]:
+    """Terms held, and the question's party terms whose party another held term names."""
+    return held | {term for term, names in kin.items() if names & held} if kin else held
