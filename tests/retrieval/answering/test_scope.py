@@ -217,3 +217,25 @@ def test_an_older_catalogue_gets_the_days_its_sentences_date(tmp_path) -> None: 
     )
     assert ended.sentence.event is not None and more.sentence.event is None
     reopened.close()
+
+
+def test_a_party_named_otherwise_than_the_briefings_write_it_is_still_covered(
+    dated: Services,
+) -> None:
+    # the briefing writes "Russia"; the question says "Moscow": its term is held all the same
+    answer = ask(dated, "What did Moscow propose in June?", date(2026, 12, 1))
+    assert not answer.abstained and first_from(answer) == "june-2025"
+
+
+def test_a_round_the_briefings_number_themselves_is_searched_as_asked(dated: Services) -> None:
+    # "Second round of talks in Istanbul" numbers itself: its story's second event (Riyadh's
+    # follow-up or Jeddah) is not what is asked
+    answer = ask(dated, "What did Russia propose in the second round?", date(2025, 9, 1))
+    assert first_from(answer) == "june-2025"
+
+
+def test_last_week_with_nothing_looks_at_the_week_around_it(dated: Services) -> None:
+    monday = date(2025, 11, 3)  # "last week" is 19-27 October; the story is of the 18th
+    answer = ask(dated, "What did drones hit last week?", monday)
+    assert first_from(answer) == "weekend-drones"
+    assert answer.note == "Nothing from last week; from the days around it:"
