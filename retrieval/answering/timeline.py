@@ -19,6 +19,7 @@ from retrieval.ranking.search import Candidate, HybridSearcher
 from retrieval.types import Citation
 
 TIMELINE_CANDIDATES = 60
+_WORDS = re.compile(r"\w+")
 SAME_STORY_COSINE = 0.75  # two outlets' sentences of one day this close report one thing
 # A briefing's best sentence must score within this of the topic's best to make the timeline.
 TIMELINE_MARGIN = 1.0
@@ -51,7 +52,9 @@ def timeline(
     policy: AnswerPolicy | None = None,
     limit: int = 20,
 ) -> list[TimelineEntry]:
-    """The topic's dated entries, oldest first (at most `limit`, the most recent kept)."""
+    """The topic's dated entries, oldest first: at most `limit`, the best-scoring kept; the
+    same statement on several days is one entry at its first day, the later copies listed
+    with it."""
     policy = policy or AnswerPolicy()
     candidates = searcher.search(topic, as_of=as_of, limit=TIMELINE_CANDIDATES)
     if relevance(candidates) < policy.min_relevance:
@@ -67,22 +70,41 @@ def timeline(
         day = c.stored.sentence.event or c.record.published
         assert day is not None
         by_day.setdefault(day, []).append(c)
-    entries = []
-    for day, found in by_day.items():
-        stories: list[list[Candidate]] = []
+    stories: list[tuple[date, list[Candidate]]] = []
+    for day, found in sorted(by_day.items()):
         for c in sorted(found, key=lambda c: c.score, reverse=True):
             same = next(
-                (s for s in stories if float(c.vector @ s[0].vector) >= SAME_STORY_COSINE), None
+                (
+                    s
+                    for d, s in stories
+                    if d == day and float(c.vector @ s[0].vector) >= SAME_STORY_COSINE
+                ),
+                None,
             )
-            if same is None:
-                stories.append([c])
+            said_before = next(  # the same statement on an earlier day: one entry, its first
+                (s for d, s in stories if d < day and _same_statement(c, s[0], policy)), None
+            )
+            joined = same if same is not None else said_before
+            if joined is not None:
+                joined.append(c)
             else:
-                same.append(c)
-        for story in stories:
-            cited = tuple(citation_of(c) for c in story)
-            entries.append(TimelineEntry(day, cited[0], cited[1:]))
+                stories.append((day, [c]))
+    # Capped by importance (the best-scoring stories), then shown oldest first.
+    kept = sorted(stories, key=lambda item: item[1][0].score, reverse=True)[:limit]
+    entries = []
+    for day, story in kept:
+        cited = tuple(citation_of(c) for c in story)
+        entries.append(TimelineEntry(day, cited[0], cited[1:]))
     entries.sort(key=lambda e: (e.day, -e.citation.score))
-    return entries[-limit:]
+    return entries
+
+
+def _same_statement(a: Candidate, b: Candidate, policy: AnswerPolicy) -> bool:
+    """Whether two sentences say the same thing (the answers' near-duplicate rule)."""
+    same_words = _WORDS.findall(a.stored.sentence.text.lower()) == _WORDS.findall(
+        b.stored.sentence.text.lower()
+    )
+    return same_words or float(a.vector @ b.vector) >= policy.duplicate_cosine
 
 
 def timeline_json(topic: str, entries: list[TimelineEntry]) -> dict[str, object]:

@@ -239,3 +239,38 @@ def test_last_week_with_nothing_looks_at_the_week_around_it(dated: Services) -> 
     answer = ask(dated, "What did drones hit last week?", monday)
     assert first_from(answer) == "weekend-drones"
     assert answer.note == "Nothing from last week; from the days around it:"
+
+
+def test_the_same_caption_on_two_dates_is_one_timeline_entry_at_its_first(
+    dated: Services,
+) -> None:
+    repeat = briefing(
+        "gallery-again",
+        date(2025, 3, 30),
+        "More pictures from Kharkiv",
+        "Residents shelter in a basement during the shelling of Saltivka.",  # no date: 30 March
+    )
+    list(dated.ingester.ingest_many([repeat]))
+    try:
+        entries = dated.timeline("shelling of Saltivka in Kharkiv", as_of=date(2025, 4, 1))
+        shown = [e for e in entries if "Saltivka" in e.citation.sentence]
+        assert len(shown) == 1 and shown[0].day == date(2025, 3, 4)
+        assert {shown[0].citation.doc_id, *(a.doc_id for a in shown[0].also)} == {
+            "gallery",
+            "gallery-again",
+        }
+    finally:
+        dated.store.remove("gallery-again")
+
+
+def test_a_capped_timeline_keeps_the_most_relevant_entries_not_the_newest(
+    dated: Services,
+) -> None:
+    from retrieval.answering.timeline import timeline
+
+    topic = "Black Sea shipping talks in Riyadh"
+    full = timeline(dated.searcher, topic, as_of=date(2025, 9, 1))
+    [kept] = timeline(dated.searcher, topic, as_of=date(2025, 9, 1), limit=1)
+    assert len(full) >= 2
+    assert kept.citation.score == max(e.citation.score for e in full)
+    assert kept.day != max(e.day for e in full)  # the newest is not the most relevant
