@@ -19,8 +19,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
 from retrieval.answering.answer import build_answer_chain, citation_of
-from retrieval.language.periods import period_in, round_in
-from retrieval.ranking.recency import asks_about_now
+from retrieval.answering.scope import names_a_time
 from retrieval.types import Answer, Question
 
 SEED = 20261125
@@ -157,12 +156,6 @@ def fresh_services(
 def evaluate_set(directory: Path, settings: Settings, out_dir: Path, **options: Any) -> SetResult:
     """Score one set (see evaluate_sets)."""
     return next(evaluate_sets([directory], settings, out_dir, **options))
-
-
-def names_a_time(question: str, today: date) -> bool:
-    """Whether the answer chain reads a time in the question (a period, a round, "latest")."""
-    found = period_in(question, today) or round_in(question)
-    return found is not None or asks_about_now(question)
 
 
 def _ask_set(

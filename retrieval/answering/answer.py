@@ -109,16 +109,20 @@ def choose(
     return _distinct(candidates, policy, limit)
 
 
+def says_the_same(a: Candidate, b: Candidate, policy: AnswerPolicy) -> bool:
+    """Whether two sentences say the same thing: the same words, or this close (cosine)."""
+    if float(a.vector @ b.vector) >= policy.duplicate_cosine:
+        return True
+    return _WORDS.findall(a.stored.sentence.text.lower()) == _WORDS.findall(
+        b.stored.sentence.text.lower()
+    )
+
+
 def _distinct(candidates: list[Candidate], policy: AnswerPolicy, limit: int) -> list[Candidate]:
     chosen: list[Candidate] = []
-    seen_texts: set[str] = set()
     for candidate in candidates:
-        words = " ".join(_WORDS.findall(candidate.stored.sentence.text.lower()))
-        if words in seen_texts:
+        if any(says_the_same(candidate, c, policy) for c in chosen):
             continue
-        if any(float(candidate.vector @ c.vector) >= policy.duplicate_cosine for c in chosen):
-            continue
-        seen_texts.add(words)
         chosen.append(candidate)
         if len(chosen) == limit:
             break

@@ -82,6 +82,12 @@ def scoped_search(
     return Scoped(searcher.search(text, as_of=as_of, limit=limit))
 
 
+def names_a_time(question: str, today: date) -> bool:
+    """Whether the question names a time this module reads (a period, a round, "latest")."""
+    found = period_in(question, today) or round_in(question)
+    return found is not None or asks_about_now(question)
+
+
 def _in_period(
     searcher: HybridSearcher,
     period: Period,

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from retrieval.answering.answer import AnswerPolicy, citation_of, relevance
+from retrieval.answering.answer import AnswerPolicy, citation_of, relevance, says_the_same
 from retrieval.ranking.search import Candidate, HybridSearcher
 from retrieval.types import Citation
 
 TIMELINE_CANDIDATES = 60
-_WORDS = re.compile(r"\w+")
 SAME_STORY_COSINE = 0.75  # two outlets' sentences of one day this close report one thing
 # A briefing's best sentence must score within this of the topic's best to make the timeline.
 TIMELINE_MARGIN = 1.0
@@ -82,7 +81,7 @@ def timeline(
                 None,
             )
             said_before = next(  # the same statement on an earlier day: one entry, its first
-                (s for d, s in stories if d < day and _same_statement(c, s[0], policy)), None
+                (s for d, s in stories if d < day and says_the_same(c, s[0], policy)), None
             )
             joined = same if same is not None else said_before
             if joined is not None:
@@ -97,14 +96,6 @@ def timeline(
         entries.append(TimelineEntry(day, cited[0], cited[1:]))
     entries.sort(key=lambda e: (e.day, -e.citation.score))
     return entries
-
-
-def _same_statement(a: Candidate, b: Candidate, policy: AnswerPolicy) -> bool:
-    """Whether two sentences say the same thing (the answers' near-duplicate rule)."""
-    same_words = _WORDS.findall(a.stored.sentence.text.lower()) == _WORDS.findall(
-        b.stored.sentence.text.lower()
-    )
-    return same_words or float(a.vector @ b.vector) >= policy.duplicate_cosine
 
 
 def timeline_json(topic: str, entries: list[TimelineEntry]) -> dict[str, object]:

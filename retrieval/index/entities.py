@@ -84,17 +84,14 @@ def person_entity(db: sqlite3.Connection, name: str) -> tuple[str, str]:
     if not key:
         return "", name
     known = _known(db, key)
-    if known:
-        _spelling(db, name, key, known)
-        return known, _shown(db, known)
-    if " " not in key:  # a surname alone: the one person known by a full name with it
+    if not known and " " not in key:  # a surname alone: the one person with it in full
         full = db.execute(
             "SELECT key FROM entities WHERE kind = 'person' AND surname = ? AND key != ?",
             (key, key),
         ).fetchall()
-        if len(full) == 1:
-            _spelling(db, name, key, full[0][0])
-            return full[0][0], _shown(db, full[0][0])
+        known = full[0][0] if len(full) == 1 else ""
+    if known:
+        return _named(db, name, key, known)
     db.execute("INSERT INTO entities VALUES (?, ?, 'person', ?)", (key, name, surname(key)))
     _spelling(db, name, key, key)
     if " " in key:
@@ -109,8 +106,7 @@ def group_entity(db: sqlite3.Connection, name: str) -> tuple[str, str]:
         return "", name
     known = _known(db, key)
     if known:
-        _spelling(db, name, key, known)
-        return known, _shown(db, known)
+        return _named(db, name, key, known)
     db.execute("INSERT INTO entities VALUES (?, ?, 'group', '')", (key, name))
     _spelling(db, name, key, key)
     return key, name
@@ -136,6 +132,12 @@ def keys_for(db: sqlite3.Connection, name: str) -> list[str]:
 def _known(db: sqlite3.Connection, key: str) -> str:
     row = db.execute("SELECT entity FROM entity_names WHERE folded = ? LIMIT 1", (key,)).fetchone()
     return str(row[0]) if row else ""
+
+
+def _named(db: sqlite3.Connection, name: str, folded: str, entity: str) -> tuple[str, str]:
+    """A spelling of a known entity: kept, and the entity's key and shown name returned."""
+    _spelling(db, name, folded, entity)
+    return entity, _shown(db, entity)
 
 
 def _shown(db: sqlite3.Connection, key: str) -> str:

@@ -67,10 +67,15 @@ class Period:
     def without_words(self, question: str) -> str:
         """The question without the words that named the period: once the search keeps to
         the period, they only count against sentences that do not repeat them."""
-        if not self.words:
-            return question
-        left = " ".join(question.replace(self.words, " ").split())
-        return re.sub(r"\s+([?.!,])", r"\1", left)
+        return without(self.words, question)
+
+
+def without(words: str, question: str) -> str:
+    """The question with these words taken out, its spacing and punctuation mended."""
+    if not words:
+        return question
+    left = " ".join(question.replace(words, " ").split())
+    return re.sub(r"\s+([?.!,])", r"\1", left)
 
 
 def period_in(question: str, today: date) -> Period | None:
@@ -169,7 +174,7 @@ class Round:
     def without_words(self, question: str) -> str:
         """The question without its ordinal ("What did Ukraine propose in the round?"): the
         round's own briefings need not number it."""
-        return Period(date.min, date.min, self.ordinal).without_words(question)
+        return without(self.ordinal, question)
 
 
 def round_in(question: str) -> Round | None:
