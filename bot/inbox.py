@@ -44,7 +44,13 @@ def _briefing_json(briefing: Briefing) -> dict[str, Any]:
 
 def _briefing_from(fields: dict[str, Any]) -> Briefing:
     published = fields.get("published")
-    return Briefing(**{**fields, "published": parse_day(published)})
+    return Briefing(
+        **{
+            **fields,
+            "published": parse_day(published),
+            "aliases": tuple(fields.get("aliases") or ()),
+        }
+    )
 
 
 def hand_over(data_dir: Path, briefings: list[Briefing]) -> Path:

@@ -24,6 +24,7 @@ from bot.feeds.poller import FeedPoller
 from bot.settings import Settings
 from bot.state.database import STATE_FILE, BotState
 from ingest.fetch import UrlFetcher
+from ingest.identity import URL_RULES, normalise_url
 from ingest.pipeline import Ingester
 from retrieval.answering.answer import NOTHING_FOUND, AnswerPolicy, build_answer_chain
 from retrieval.answering.generation import AnswerWriter, local_writer, openai_writer
@@ -139,6 +140,10 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
             swept = store.clean(stale_after=0)
             if swept:
                 log.warning("removed the rows of %d writes cut off by a crash", swept)
+        # URL variants and copies of one article stored before today's URL rules: one each.
+        merged = store.merge_articles(normalise_url, URL_RULES)
+        if merged:
+            log.warning("merged %d briefings that were copies of other briefings", merged)
         state = open_state(settings)
     except Exception:
         handle.close()

@@ -7,18 +7,28 @@ import re
 import string
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
+from courlan.clean import TRACKERS_RE
+
 from retrieval.types import Briefing
 
-# Query parameters that only track the click; they never change what the page says.
+# The version of the rules below: a store whose URLs were made canonical by older rules has
+# them made canonical again, and the briefings that turn out to be one article merged
+# (retrieval/index/articles.py, called from bot/services.py).
+URL_RULES = 2
+# Query parameters that only track the click; they never change what the page says. Besides
+# these, courlan's list of trackers (campaign, `cid`, `ref`, `source`, ...): the rules of
+# AdGuard's and ClearURLs' filters.
 _TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid"}
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# A directory's index page is the directory: ".../ukraine/index.html" is ".../ukraine".
+_INDEX_PAGE = re.compile(r"/(?:index|default)\.(?:html?|php|aspx?|jsp)$", re.IGNORECASE)
 
 
 def _is_tracking(part: str) -> bool:
     key = part.split("=", 1)[0].lower()
-    return key.startswith("utm_") or key in _TRACKING_PARAMS
+    return key.startswith("utm_") or key in _TRACKING_PARAMS or bool(TRACKERS_RE.search(key))
 
 
 _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -75,9 +85,9 @@ def _netloc(parts: SplitResult) -> str:
 
 def normalise_url(url: str) -> str:
     """Return url in canonical form: lower-case host, no fragment, tracking or default port,
-    no trailing slash, canonical percent-escapes."""
+    no trailing slash or index page, canonical percent-escapes."""
     parts = urlsplit(url.strip())
-    path = _canonical_escapes(parts.path or "/")
+    path = _canonical_escapes(_INDEX_PAGE.sub("/", parts.path) or "/")
     if len(path) > 1:
         path = path.rstrip("/") or "/"
     # The kept parameters stay in the site's order; only their escapes are made canonical.

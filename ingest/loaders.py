@@ -154,7 +154,9 @@ def load_bytes(data: bytes, filename: str, source: str) -> Briefing:
 
 
 def load_jsonl(path: str | Path) -> list[Briefing]:
-    """Load briefings from JSON lines {id, title, text, date?, url?}, keeping the ids verbatim."""
+    """Load briefings from JSON lines {id, title, text, date?, url?}. A record with a url is
+    identified by its canonical URL like every other page (so URL variants of one article are
+    one briefing), its own id kept as an alias; one without keeps its id verbatim."""
     source = str(path)
     briefings: list[Briefing] = []
     seen: set[str] = set()
@@ -168,9 +170,10 @@ def load_jsonl(path: str | Path) -> list[Briefing]:
         if not line.strip():
             continue
         briefing = _jsonl_briefing(line, number, source)
-        if briefing.id in seen:
-            raise IngestError(source, f"line {number} repeats the id {briefing.id!r}")
-        seen.add(briefing.id)
+        given = briefing.aliases[0] if briefing.aliases else briefing.id
+        if given in seen:
+            raise IngestError(source, f"line {number} repeats the id {given!r}")
+        seen.add(given)
         briefings.append(briefing)
     return briefings
 
@@ -198,8 +201,10 @@ def _jsonl_briefing(line: str, number: int, source: str) -> Briefing:
         )
     published = _to_date(row["date"], source, f"line {number}: date") if row.get("date") else None
     # The text is kept verbatim: eval sets locate their answers by character offset.
+    bid = briefing_id_for(url, row["text"]) if url else row["id"]
     return Briefing(
-        id=row["id"],
+        id=bid,
+        aliases=(row["id"],) if bid != row["id"] else (),
         title=(row.get("title") or "").strip() or title_from_sentence(row["text"]),
         text=row["text"],
         source=source,

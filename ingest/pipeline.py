@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, TextIO
 
 from ingest.chunking import build_chunks
@@ -12,9 +12,12 @@ from ingest.errors import IngestError
 from ingest.fetch import UrlFetcher
 from ingest.identity import content_version
 from ingest.loaders import expand_sources, load_source
-from ingest.sentences import split_sentences
+from ingest.sentences import lines_of, split_sentences
 from retrieval.errors import BriefbotError
+from retrieval.index.articles import text_key
 from retrieval.index.store import BriefingRows, BriefingStore
+from retrieval.language import furniture
+from retrieval.language.parser import parser
 from retrieval.language.periods import event_day
 from retrieval.language.speakers import readings
 from retrieval.types import Briefing, BriefingRecord, Sentence
@@ -41,9 +44,11 @@ class IngestResult:
 
 def sentences_of(briefing: Briefing) -> list[Sentence]:
     """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, who said each
-    one when it reports someone's words, and what the parser read in it."""
+    one when it reports someone's words, what the parser read in it, and whether it is page
+    furniture (a heading, caption, promo or byline: kept for context, never quoted)."""
     spans = split_sentences(briefing.text)
     texts = [briefing.text[start:end] for start, end in spans]
+    kinds = furniture.kinds(texts, lines_of(briefing.text, spans), parser().verbs)
     return [
         Sentence(
             id=f"{briefing.id}:s{i}",
@@ -55,9 +60,10 @@ def sentences_of(briefing: Briefing) -> list[Sentence]:
             speaker=speaker,
             reading=reading,
             event=event_day(text, briefing.published) if briefing.published else None,
+            furniture=kind,
         )
-        for i, ((start, end), text, (speaker, reading)) in enumerate(
-            zip(spans, texts, readings(texts), strict=True)
+        for i, ((start, end), text, (speaker, reading), kind) in enumerate(
+            zip(spans, texts, readings(texts), kinds, strict=True)
         )
     ]
 
@@ -75,6 +81,9 @@ class Ingester:
 
     def ingest(self, briefing: Briefing) -> IngestResult:
         """Store one briefing completely, or raise and leave nothing of it visible."""
+        [briefing], copies = self._identify([briefing])
+        if copies:
+            return self._copy(briefing)
         existing = self.store.record(briefing.id)
         rows = self._prepare(briefing, existing)
         if rows is None:
@@ -93,7 +102,11 @@ class Ingester:
         """
         pending: list[Briefing] = []
         for briefing in briefings:
-            if briefing.id in {b.id for b in pending}:  # the later copy must win: store first
+            # A second copy of a pending briefing (the same id, or the same words) waits for
+            # the first to be stored: then it is an update of it, or the same text again.
+            if briefing.id in {b.id for b in pending} or text_key(briefing.text) in {
+                text_key(b.text) for b in pending
+            }:
                 yield from self._ingest_batch(pending)
                 pending = []
             pending.append(briefing)
@@ -102,10 +115,40 @@ class Ingester:
                 pending = []
         yield from self._ingest_batch(pending)
 
+    def _identify(self, batch: list[Briefing]) -> tuple[list[Briefing], set[int]]:
+        """The briefings under the ids of the stored articles they are (an earlier id, the
+        same canonical URL: retrieval/index/articles.py), their own ids kept as aliases; and
+        the positions of those whose very words are stored under another id."""
+        wanted = [(b.id, b.url, text_key(b.text)) for b in batch]
+        found = self.store.catalogue.same_articles(wanted)
+        identified, copies = [], set()
+        for i, briefing in enumerate(batch):
+            match = found.get(briefing.id)
+            if match is not None:
+                stored, how = match
+                if stored != briefing.id:
+                    briefing = replace(
+                        briefing, id=stored, aliases=(*briefing.aliases, briefing.id)
+                    )
+                if how == "text":
+                    copies.add(i)
+            identified.append(briefing)
+        return identified, copies
+
+    def _copy(self, briefing: Briefing) -> IngestResult:
+        """A briefing whose words are stored already under another id: one briefing, the new
+        id one of its aliases."""
+        self.store.catalogue.add_aliases(briefing.id, briefing.aliases)
+        record = self.store.record(briefing.id)
+        count = record.sentence_count if record is not None else 0
+        log.info("briefing %s is stored already as %s", briefing.aliases[-1], briefing.id)
+        return IngestResult(briefing.source, "unchanged", briefing, count)
+
     def _ingest_batch(self, batch: list[Briefing]) -> Iterator[IngestResult]:
         if not batch:
             return
         try:
+            batch, copies = self._identify(batch)
             existing = self.store.records_of([b.id for b in batch])
         except BriefbotError:
             yield from (self._ingest_quietly(b) for b in batch)
@@ -113,6 +156,12 @@ class Ingester:
         results: dict[int, IngestResult] = {}
         ready: list[tuple[int, BriefingRows]] = []
         for i, briefing in enumerate(batch):
+            if i in copies:
+                try:
+                    results[i] = self._copy(briefing)
+                except Exception as e:
+                    results[i] = self._failure(briefing, e)
+                continue
             try:
                 rows = self._prepare(briefing, existing.get(briefing.id))
             except Exception as e:
@@ -155,9 +204,14 @@ class Ingester:
             sentence_count=len(sentences),
             url=briefing.url,
             published=briefing.published,
+            text_key=text_key(briefing.text),
         )
         return BriefingRows(
-            record, tuple(sentences), tuple(c for c, _ in chunks), tuple(t for _, t in chunks)
+            record,
+            tuple(sentences),
+            tuple(c for c, _ in chunks),
+            tuple(t for _, t in chunks),
+            briefing.aliases,
         )
 
     def _stored(

@@ -86,3 +86,24 @@ def _cap(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _has_words(piece: str) -> bool:
     return any(ch.isalnum() for ch in piece)
+
+
+# A line break inside a sentence: the next line goes on in lower case, with a digit or with
+# punctuation ("Oxygen gas (O" / "2) is..." in text copied from a page with subscripts).
+_CONTINUES = re.compile(r"[a-z0-9)\],;:.%]")
+
+
+def lines_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """For each sentence span, the line of text that holds it (stripped), a line broken
+    inside a sentence counted as one: what tells a heading or a caption's credit from a
+    sentence of a paragraph (retrieval/language/furniture.py)."""
+    found = []
+    for start, end in spans:
+        first = text.rfind("\n", 0, start) + 1
+        while first > 0 and _CONTINUES.match(text, first):
+            first = text.rfind("\n", 0, first - 1) + 1
+        last = text.find("\n", end)
+        while last >= 0 and _CONTINUES.match(text, last + 1):
+            last = text.find("\n", last + 1)
+        found.append(text[first : len(text) if last < 0 else last].strip())
+    return found

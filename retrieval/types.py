@@ -29,6 +29,8 @@ class Briefing:
     published: date | None = None
     author: str | None = None
     site: str | None = None
+    # Other ids it was given: a .jsonl record's own id when its id comes from its URL.
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Sentence:
     # The day the sentence dates its own event when not its briefing's ("on March 4"):
     # timelines and periods file it there (language/periods.event_day).
     event: date | None = None
+    # Page furniture (a heading, caption, promo, stamp, byline: language/furniture.py) is
+    # stored for context but never quoted; "" for a sentence that may be.
+    furniture: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class BriefingRecord:
     url: str | None = None
     published: date | None = None
     added_at: str = ""
+    text_key: str = ""  # the same words in the same order, the same key (index/articles.py)
 
 
 @dataclass(frozen=True)

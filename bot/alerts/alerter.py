@@ -115,7 +115,8 @@ def scan(store: BriefingStore, state: BotState) -> Scan:
     for record in sorted(new, key=lambda r: r.added_at):
         if not wanted[record.id]:
             continue
-        rows = store.sentences_of(record)
+        # Headings, captions and promo lines are never quoted (language/furniture.py).
+        rows = [(s, v) for s, v in store.sentences_of(record) if not s.sentence.furniture]
         if not rows:
             continue
         sentences = [stored for stored, _ in rows]

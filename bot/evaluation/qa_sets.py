@@ -169,6 +169,12 @@ def _ask_set(
 ) -> SetResult:
     name = directory.resolve().name
     questions = read_questions(directory / "questions.jsonl", limit)
+    # A document with a url is stored under its page's id (its own id is an alias), and a copy
+    # of another under the other's: gold ids name what is stored.
+    stored = services.store.catalogue.resolve([g for q in questions for g in q.gold_doc_ids])
+    questions = [
+        replace(q, gold_doc_ids=tuple(stored.get(g, g) for g in q.gold_doc_ids)) for q in questions
+    ]
     predictions = out_dir / name / "predictions.jsonl"
     predictions.parent.mkdir(parents=True, exist_ok=True)
     ours, base, untimed = [], [], []

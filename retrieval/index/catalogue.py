@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from retrieval.errors import StoreError
-from retrieval.index import entities, lexical
+from retrieval.index import articles, entities, lexical
 from retrieval.index import writes as writes_
 from retrieval.index.lexical import TermStatistics
 from retrieval.index.schema import (
@@ -146,7 +146,46 @@ class Catalogue:
         with self._write() as db:
             writes_.forget(db, writes)
 
+    def merge_articles(self, canonical_url: Callable[[str], str], rules: int) -> int:
+        """Once per version of the URL rules: store every URL in canonical form and merge the
+        briefings that are one article into the newest (index/articles.py); the others' ids
+        become its aliases. Returns how many briefings were merged away."""
+        with self._write() as db:
+            done = db.execute("SELECT value FROM meta WHERE key = 'url_rules'").fetchone()
+            if done is not None and int(done[0]) >= rules:
+                return 0
+            groups = articles.duplicate_groups(db, canonical_url)
+            for kept, others in groups:
+                for other in others:
+                    writes_.remove(db, other)
+                    articles.redirect(db, other, kept)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'url_rules'", (rules,))
+        return sum(len(others) for _, others in groups)
+
+    def add_aliases(self, briefing_id: str, aliases: Sequence[str]) -> None:
+        """Other ids that name this briefing from now on (index/articles.py)."""
+        with self._write() as db:
+            articles.add_aliases(db, briefing_id, aliases)
+
     # -- the registry -----------------------------------------------------------------------
+
+    def same_articles(
+        self, wanted: Sequence[tuple[str, str | None, str]]
+    ) -> dict[str, tuple[str, articles.How]]:
+        """For each (id, canonical url, text key) of a briefing about to be stored, the stored
+        briefing it already is and how it was found (index/articles.py); new ones are left
+        out."""
+        try:
+            return articles.matches(self._db(), wanted)
+        except sqlite3.Error as e:
+            raise StoreError(f"The catalogue {self.path} could not be read: {e}") from e
+
+    def resolve(self, ids: Sequence[str]) -> dict[str, str]:
+        """The live briefing each id names, itself or as an alias; unknown ids are left out."""
+        try:
+            return articles.resolve(self._db(), ids)
+        except sqlite3.Error as e:
+            raise StoreError(f"The catalogue {self.path} could not be read: {e}") from e
 
     def record(self, briefing_id: str) -> BriefingRecord | None:
         """The live briefing with this id."""
@@ -232,16 +271,33 @@ class Catalogue:
             marks = ", ".join("?" for _ in keys)
             by_key = (
                 f"SELECT {columns} FROM sentences s JOIN briefings b ON b.id = s.briefing_id "
-                f"WHERE s.speaker_key IN ({marks}) ORDER BY s.day DESC, b.seq DESC, s.idx LIMIT ?"
+                f"WHERE s.speaker_key IN ({marks}) AND s.furniture = '' "
+                "ORDER BY s.day DESC, b.seq DESC, s.idx LIMIT ?"
             )
             return [stored_from_row(r) for r in self._rows(by_key, (*keys, limit))]
         sql = (
             f"SELECT {columns} FROM sentences s JOIN briefings b ON b.id = s.briefing_id "
-            "WHERE s.speaker != '' AND (' ' || lower(s.speaker) || ' ') LIKE ? ESCAPE '\\' "
+            "WHERE s.speaker != '' AND s.furniture = '' "
+            "AND (' ' || lower(s.speaker) || ' ') LIKE ? ESCAPE '\\' "
             "ORDER BY s.day DESC, b.seq DESC, s.idx LIMIT ?"
         )
         escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return [stored_from_row(r) for r in self._rows(sql, (f"% {escaped} %", limit))]
+
+    def entities_of(self, briefing_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The entity keys each of these briefings names (people, groups, places), by id."""
+        found: dict[str, set[str]] = {bid: set() for bid in briefing_ids}
+        ids = list(found)
+        for at in range(0, len(ids), 500):
+            part = ids[at : at + 500]
+            sql = (
+                "SELECT DISTINCT s.briefing_id, m.entity FROM sentences s "
+                "JOIN mentions m ON m.sentence = s.rowid "
+                f"WHERE s.briefing_id IN ({','.join('?' * len(part))})"
+            )
+            for bid, key in self._rows(sql, part):
+                found[bid].add(key)
+        return found
 
     def sentences_between(self, briefing_id: str, first: int, last: int) -> list[StoredSentence]:
         """A live briefing's sentences first..last (a chunk's members), in order."""

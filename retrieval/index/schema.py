@@ -14,6 +14,8 @@
     terms            per term: how many briefings and how many sentences hold it (IDF)
     briefing_terms   which briefing holds which term (the coverage rule, per candidate)
     meta             counters: briefings, sentences, total terms, the commit sequence
+    aliases          other ids a briefing was given (a .jsonl's own id, a merged copy's id)
+                     (retrieval/index/articles.py)
 
 Append new migrations; never edit one that shipped.
 """
@@ -26,7 +28,9 @@ from datetime import date
 from typing import Any
 
 from retrieval.index import entities
+from retrieval.index.articles import text_key
 from retrieval.index.sqlite import Migration
+from retrieval.language.furniture import kind_of
 from retrieval.language.periods import event_day
 from retrieval.language.speakers import readings
 from retrieval.types import Act, BriefingRecord, Sentence, parse_day
@@ -190,11 +194,53 @@ def _m004_event_days(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE sentences SET event = ? WHERE rowid = ?", found)
 
 
+def _m005_articles(db: sqlite3.Connection) -> None:
+    """One article once (retrieval/index/articles.py): each briefing's words as a key, its URL
+    looked up, and the ids it was also given. Stored briefings get their key from their
+    sentences; merging those that are one article waits for the URL rules (Catalogue.merge)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE briefings ADD COLUMN text_key TEXT NOT NULL DEFAULT '';
+        CREATE INDEX briefings_by_url ON briefings (url) WHERE url IS NOT NULL;
+        CREATE INDEX briefings_by_text_key ON briefings (text_key) WHERE text_key != '';
+        CREATE TABLE aliases (
+            alias       TEXT PRIMARY KEY,
+            briefing_id TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX aliases_by_briefing ON aliases (briefing_id);
+        INSERT INTO meta VALUES ('url_rules', 0)
+        """,
+    )
+    keys = []
+    for (bid,) in db.execute("SELECT id FROM briefings").fetchall():
+        texts = db.execute(
+            "SELECT text FROM sentences WHERE briefing_id = ? ORDER BY idx", (bid,)
+        ).fetchall()
+        keys.append((text_key(" ".join(t for (t,) in texts)), bid))
+    db.executemany("UPDATE briefings SET text_key = ? WHERE id = ?", keys)
+
+
+def _m006_furniture(db: sqlite3.Connection) -> None:
+    """Which sentences are page furniture (language/furniture.py). A stored sentence's line
+    and parts of speech are not kept, so older sentences are judged by their words only; a
+    briefing ingested again is judged in full."""
+    db.execute("ALTER TABLE sentences ADD COLUMN furniture TEXT NOT NULL DEFAULT ''")
+    found = []
+    for rowid, text in db.execute("SELECT rowid, text FROM sentences").fetchall():
+        kind = kind_of(text, line="")  # no line: the words alone decide
+        if kind:
+            found.append((kind, rowid))
+    db.executemany("UPDATE sentences SET furniture = ? WHERE rowid = ?", found)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_catalogue,
     _m002_speakers,
     _m003_entities,
     _m004_event_days,
+    _m005_articles,
+    _m006_furniture,
 )
 
 
@@ -218,10 +264,13 @@ class Entry:
     token: str
     sentences: tuple[Sentence, ...]
     chunks: tuple[tuple[int, ...], ...]  # per sentence, the chunks that hold it
+    aliases: tuple[str, ...] = ()  # other ids the briefing was given
 
 
 RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
-SENTENCE_COLUMNS = "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts, event"
+SENTENCE_COLUMNS = (
+    "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts, event, furniture"
+)
 
 
 def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
@@ -239,9 +288,11 @@ def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
 
 
 def stored_from_row(row: tuple[Any, ...]) -> StoredSentence:
-    rowid, bid, idx, start, end, text, chunks, terms, speaker, acts, event = row
+    rowid, bid, idx, start, end, text, chunks, terms, speaker, acts, event, furniture = row
     day = date.fromordinal(event) if event else None
-    sentence = Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, speaker, event=day)
+    sentence = Sentence(
+        f"{bid}:s{idx}", bid, idx, text, start, end, speaker, event=day, furniture=furniture
+    )
     numbers = tuple(int(n) for n in chunks.split(",") if n)
     return StoredSentence(rowid, sentence, numbers, tuple(terms.split()), entities.acts_from(acts))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -43,6 +43,7 @@ class BriefingRows:
     sentences: tuple[Sentence, ...]
     chunks: tuple[Chunk, ...]
     chunk_texts: tuple[str, ...]
+    aliases: tuple[str, ...] = ()  # other ids the briefing was given (index/articles.py)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class BriefingStore:
             self.catalogue.abandon(writes)
             raise
         entries = [
-            Entry(rows.record, token, rows.sentences, _membership(rows))
+            Entry(rows.record, token, rows.sentences, _membership(rows), rows.aliases)
             for rows, token in zip(batch, tokens, strict=True)
         ]
         superseded = self.catalogue.commit(entries)  # the commit point
@@ -189,6 +190,14 @@ class BriefingStore:
             return False
         self.clean()
         return True
+
+    def merge_articles(self, canonical_url: Callable[[str], str], rules: int) -> int:
+        """Make stored URLs canonical by the URL rules numbered `rules` (once per number) and
+        merge the briefings that are one article; returns how many were merged away."""
+        merged = self.catalogue.merge_articles(canonical_url, rules)
+        if merged:
+            self.clean()
+        return merged
 
     def clean(self, stale_after: float = STALE_WRITE) -> int:
         """Delete the vector rows of retired writes (replaced, removed, failed, or begun so

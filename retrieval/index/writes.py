@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
-from retrieval.index import entities
+from retrieval.index import articles, entities
 from retrieval.index.lexical import (
     TermCounts,
     add_counts,
@@ -117,7 +117,8 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
     seq = db.execute("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value")
     (number,) = seq.fetchone()
     db.execute(
-        "INSERT INTO briefings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO briefings (id, version, token, title, source, url, published, day, "
+        "added_at, sentence_count, seq, text_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             record.id,
             record.version,
@@ -130,8 +131,10 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
             record.added_at or now,
             record.sentence_count,
             number,
+            record.text_key,
         ),
     )
+    articles.add_aliases(db, record.id, entry.aliases)
     counts = TermCounts(title_terms)
     entities.learn(db, entry.sentences)
     for sentence, chunks in zip(entry.sentences, entry.chunks, strict=True):
@@ -139,9 +142,8 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
         counts.add(found)
         joined = " ".join(found)
         cursor = db.execute(
-            "INSERT INTO sentences "
-            "(briefing_id, idx, start, end, text, chunks, terms, day, speaker, event) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sentences (briefing_id, idx, start, end, text, chunks, terms, day, "
+            "speaker, event, furniture) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.id,
                 sentence.index,
@@ -153,6 +155,7 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
                 day,
                 sentence.speaker,
                 day_number(sentence.event),
+                sentence.furniture,
             ),
         )
         rowid = int(cursor.lastrowid or 0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -135,6 +135,21 @@ class Parser:
             for name in PARSING:
                 wanted = list(nlp.get_pipe(name).pipe(wanted, batch_size=BATCH))
             found = [_read(doc) for doc in docs]
+            self.seconds += time.perf_counter() - started
+            return found
+
+    def verbs(self, sentences: Sequence[str]) -> list[bool]:
+        """Whether each sentence has a verb (a finite or other verb, or an auxiliary), by the
+        tagger alone: what the furniture rules ask of short lines (language/furniture.py)."""
+        if not sentences:
+            return []
+        with self._lock:
+            nlp = self._pipeline()
+            started = time.perf_counter()
+            keep = ("tok2vec", "tagger", "attribute_ruler")
+            off = [name for name in nlp.pipe_names if name not in keep]
+            docs = nlp.pipe(list(sentences), batch_size=BATCH, disable=off)
+            found = [any(t.pos_ in ("VERB", "AUX") for t in doc) for doc in docs]
             self.seconds += time.perf_counter() - started
             return found
 

@@ -74,9 +74,17 @@ class Gathered:
 class HybridSearcher:
     """Finds the sentences most likely to answer a question; thread-safe, stateless."""
 
-    def __init__(self, store: BriefingStore, weights: SearchWeights | None = None) -> None:
+    def __init__(
+        self,
+        store: BriefingStore,
+        weights: SearchWeights | None = None,
+        *,
+        quote_furniture: bool = False,
+    ) -> None:
         self.store = store
         self.weights = weights or SearchWeights()
+        # Page furniture is context, never a candidate; True only to measure the difference.
+        self.quote_furniture = quote_furniture
 
     def search(
         self,
@@ -174,6 +182,8 @@ class HybridSearcher:
             vector = vectors.get(rows.get(key, ""))
             if record is None or vector is None:
                 continue  # removed or replaced since it was found
+            if stored.sentence.furniture and not self.quote_furniture:
+                continue  # a heading, caption or promo line: context, never an answer
             if as_of is not None and record.published is not None and record.published > as_of:
                 continue
             if since is not None and (record.published is None or record.published < since):

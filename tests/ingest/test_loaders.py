@@ -302,7 +302,7 @@ def test_broken_pdf_is_refused():
 # --- JSON lines (eval sets) -------------------------------------------------------------
 
 
-def test_jsonl_keeps_ids_dates_urls_and_text_verbatim(tmp_path):
+def test_jsonl_keeps_ids_without_urls_dates_urls_and_text_verbatim(tmp_path):
     rows = [
         {
             "id": "Normans#0",
@@ -317,7 +317,10 @@ def test_jsonl_keeps_ids_dates_urls_and_text_verbatim(tmp_path):
 
     briefings = load_file(path)
 
-    assert [b.id for b in briefings] == ["Normans#0", "Normans#1"]
+    # A record with a url is the page's briefing (its id from the URL, like any page); its own
+    # id is kept as an alias. One without keeps its id.
+    assert [b.id for b in briefings] == [briefing_id_for(rows[0]["url"], ""), "Normans#1"]
+    assert [b.aliases for b in briefings] == [("Normans#0",), ()]
     assert briefings[0].published == date(2022, 11, 10)
     assert briefings[0].url == "https://example.org/normans"
     assert briefings[0].text == "The Normans were a people.\nIn France."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import tempfile
 import uuid
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retrieval.index.articles import text_key
 from retrieval.index.catalogue import Catalogue, Entry
 from retrieval.types import BriefingRecord, Sentence
 from tests.at_once import at_once
@@ -158,3 +160,32 @@ def test_several_openers_of_a_new_catalogue_all_get_it(tmp_path: Path) -> None:
         for catalogue in opened:  # one schema, one file: every opener sees the write
             assert [r.id for r in catalogue.records()] == ["a"]
             catalogue.close()
+
+
+def undo_migrations_5_and_6(db: sqlite3.Connection) -> None:
+    """Take a catalogue file back to before migrations 5 (articles) and 6 (furniture), for
+    tests of the migrations before them."""
+    db.execute("ALTER TABLE sentences DROP COLUMN furniture")
+    db.execute("DROP INDEX briefings_by_url")
+    db.execute("DROP INDEX briefings_by_text_key")
+    db.execute("ALTER TABLE briefings DROP COLUMN text_key")
+    db.execute("DROP TABLE aliases")
+    db.execute("DELETE FROM meta WHERE key = 'url_rules'")
+
+
+def test_an_older_catalogue_gets_text_keys_and_furniture(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.db"
+    catalogue = Catalogue(path)
+    store(catalogue, entry("a", "Talks", ["Talks ended.", "Sign up for our newsletter."]))
+    catalogue.close()
+    with sqlite3.connect(path) as db:  # the file as the version before issue 23 left it
+        undo_migrations_5_and_6(db)
+        db.execute("PRAGMA user_version = 4")
+    reopened = Catalogue(path)
+    assert [s.sentence.furniture for s in reopened.sentences_of("a")] == ["", "media"]
+    # Its words are its key: the same text under another id is found as this briefing.
+    found = reopened.same_articles(
+        [("b", None, text_key("Talks ended. Sign up for our newsletter."))]
+    )
+    assert found == {"b": ("a", "text")}
+    reopened.close()
