@@ -10,6 +10,7 @@ from bot.cli.app import Invocation
 from bot.evaluation.bench import run_bench
 from bot.evaluation.news_over_time import KINDS, NewsResult, evaluate_news
 from bot.evaluation.qa_sets import METRIC_ROWS, SetResult, evaluate_sets, format_value
+from bot.evaluation.real_pages import PAGES_SET, PagesResult, evaluate_pages
 
 
 def cmd_bench(run: Invocation) -> int:
@@ -61,7 +62,47 @@ def cmd_eval(run: Invocation) -> int:
             out.print(f"predictions: {result.predictions}", markup=False)
         bar.update(task, description="news over time", completed=0, total=None)
         out.print(news_table(evaluate_news(settings, build=run.build)))
+        bar.update(task, description="real pages", completed=0, total=None)
+        out.print(pages_table(evaluate_pages(settings, build=run.build)))
     return 0
+
+
+def pages_table(result: PagesResult) -> Table:
+    """Furniture quoted, duplicates stored and timelines on topic, beside the reading before
+    issue 23 (bot/evaluation/real_pages.py)."""
+    now, before = result.now, result.before
+    table = Table(
+        title=f"real pages ({PAGES_SET.name}): {result.documents} documents, "
+        f"{now.questions} questions, {result.topics} timelines"
+    )
+    for column in ("measure", "briefbot", "before"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    table.add_row(
+        "citations on furniture lines",
+        _share(now.furniture, now.citations),
+        _share(before.furniture, before.citations),
+    )
+    table.add_row(
+        "first citation right",
+        format_value(now.first_right / now.questions, "share"),
+        format_value(before.first_right / before.questions, "share"),
+    )
+    table.add_row(
+        f"duplicate briefings ({result.articles} articles)",
+        str(result.duplicates),
+        str(result.duplicates_before),
+    )
+    table.add_row(
+        "timeline entries on topic",
+        _share(now.on_topic, now.entries),
+        _share(before.on_topic, before.entries),
+    )
+    table.add_row(
+        "timeline milestones listed",
+        f"{now.milestones_found}/{now.milestones}",
+        f"{before.milestones_found}/{before.milestones}",
+    )
+    return table
 
 
 def news_table(result: NewsResult) -> Table:
@@ -82,6 +123,10 @@ def news_table(result: NewsResult) -> Table:
             format_value(before / total if total and before is not None else None, "share"),
         )
     return table
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.3f})" if whole else "0/0"
 
 
 def eval_table(result: SetResult) -> Table:

@@ -1,11 +1,19 @@
 """Timelines: the dated statements on a topic across briefings, oldest first, one per story and
 day, near-duplicates from several outlets merged and those outlets listed.
 
-Candidates come from the same search as answers, wider; a briefing contributes its best
-sentence, filed under the day the sentence dates its event ("on March 4") or else its
-briefing's date; the briefings of one day whose sentences say the same (cosine) are one entry,
-cited from the best of them. Nothing is listed when the briefings do not cover the topic (the
-answers' relevance rule).
+Candidates come from the same search as answers, wider; a briefing about the topic (below)
+contributes its best sentence, filed under the day the sentence dates its event ("on March 4")
+or else its briefing's date; the briefings of one day whose sentences say the same (cosine)
+are one entry, cited from the best of them. Nothing is listed when the briefings do not cover
+the topic (the answers' relevance rule).
+
+About the topic: the briefings that score within TOPIC_MARGIN of the best name the topic's
+subjects: the people, groups and places (a country's names and people as one party) that at
+least half of them name. A briefing is on the timeline when it names one of them: "peace
+talks" keeps Russia and Ukraine's rounds and drops a US envoy's Middle East talks, which
+share the words but no subject. With no subject that half of them name, the narrower
+TIMELINE_MARGIN alone decides, as before. Margins chosen on the real-pages set's timelines
+(bot/evaluation/real_pages, `make eval`).
 """
 
 from __future__ import annotations
@@ -15,13 +23,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from retrieval.answering.answer import AnswerPolicy, citation_of, relevance, says_the_same
+from retrieval.language.names import PARTIES
 from retrieval.ranking.search import Candidate, HybridSearcher
 from retrieval.types import Citation
 
 TIMELINE_CANDIDATES = 60
 SAME_STORY_COSINE = 0.75  # two outlets' sentences of one day this close report one thing
-# A briefing's best sentence must score within this of the topic's best to make the timeline.
+# A briefing whose best sentence scores within this of the topic's best, and names one of the
+# topic's subjects, is on the timeline; without subjects, within the narrower margin.
+TOPIC_MARGIN = 2.0
 TIMELINE_MARGIN = 1.0
+SUBJECT_SHARE = 0.5  # a subject is named by at least this share of those briefings
 _ASKS_FOR_TIMELINE = re.compile(
     r"\b(?:how\s+(?:has|have|did)\b.*\b(?:changed?|evolved?|developed?|shifted?|moved?)|"
     r"timeline|over time|chronolog\w*)\b",
@@ -50,20 +62,24 @@ def timeline(
     as_of: date | None = None,
     policy: AnswerPolicy | None = None,
     limit: int = 20,
+    on_topic: bool = True,
 ) -> list[TimelineEntry]:
     """The topic's dated entries, oldest first: at most `limit`, the best-scoring kept; the
     same statement on several days is one entry at its first day, the later copies listed
-    with it."""
+    with it. `on_topic=False` judges entries by score alone (as before issue 23)."""
     policy = policy or AnswerPolicy()
     candidates = searcher.search(topic, as_of=as_of, limit=TIMELINE_CANDIDATES)
     if relevance(candidates) < policy.min_relevance:
         return []
     best_score = candidates[0].score
+    widest = TOPIC_MARGIN if on_topic else TIMELINE_MARGIN
     per_briefing: dict[str, Candidate] = {}
     for c in candidates:  # best first: a briefing keeps its best sentence
-        if c.record.published is None or c.score < best_score - TIMELINE_MARGIN:
+        if c.record.published is None or c.score < best_score - widest:
             continue
         per_briefing.setdefault(c.record.id, c)
+    if on_topic:
+        per_briefing = _about_topic(searcher, per_briefing, best_score)
     by_day: dict[date, list[Candidate]] = {}
     for c in per_briefing.values():  # a sentence that dates its own event is filed there
         day = c.stored.sentence.event or c.record.published
@@ -96,6 +112,27 @@ def timeline(
         entries.append(TimelineEntry(day, cited[0], cited[1:]))
     entries.sort(key=lambda e: (e.day, -e.citation.score))
     return entries
+
+
+def _about_topic(
+    searcher: HybridSearcher, per_briefing: dict[str, Candidate], best_score: float
+) -> dict[str, Candidate]:
+    """The briefings that name one of the topic's subjects, or with none, the confident ones
+    (see the module's docstring)."""
+    named = {
+        bid: {PARTIES.party_of(key) or key for key in keys}
+        for bid, keys in searcher.store.catalogue.entities_of(list(per_briefing)).items()
+    }
+    counts: dict[str, int] = {}
+    for subjects_named in named.values():
+        for subject in subjects_named:
+            counts[subject] = counts.get(subject, 0) + 1
+    subjects = {s for s, n in counts.items() if n >= SUBJECT_SHARE * len(per_briefing)}
+    if not subjects:
+        return {
+            bid: c for bid, c in per_briefing.items() if c.score >= best_score - TIMELINE_MARGIN
+        }
+    return {bid: c for bid, c in per_briefing.items() if named.get(bid, set()) & subjects}
 
 
 def timeline_json(topic: str, entries: list[TimelineEntry]) -> dict[str, object]:

@@ -182,5 +182,36 @@ def test_a_question_about_change_is_answered_as_a_timeline(story: Services) -> N
     assert len(days) >= 2 and days == sorted(days)  # type: ignore[type-var]
 
 
+def test_talks_that_share_the_words_but_not_the_subjects_stay_off_the_timeline(
+    story: Services,
+) -> None:
+    # As on real news: "peace talks" held a US envoy's Middle East talks and Korean talks.
+    elsewhere = [
+        Briefing(
+            "mideast",
+            "Envoy presses on with Middle East peace talks",
+            "A US envoy met Israeli and Palestinian officials in Jerusalem for peace talks. "
+            "The envoy said the peace talks in Amman would resume next month.",
+            "test",
+            published=date(2025, 6, 20),
+        ),
+        Briefing(
+            "korea",
+            "Seoul offers talks",
+            "South Korea offered North Korea peace talks at Panmunjom. "
+            "The unification ministry said it hoped the peace talks would resume.",
+            "test",
+            published=date(2025, 7, 2),
+        ),
+    ]
+    list(story.ingester.ingest_many(elsewhere))
+
+    entries = story.timeline("peace talks")
+
+    listed = {e.citation.doc_id for e in entries}
+    assert listed and not listed & {"mideast", "korea"}
+    assert listed & {"first-round", "later-round"}
+
+
 def test_a_topic_the_briefings_do_not_cover_has_no_timeline(story: Services) -> None:
     assert story.timeline("football transfer window") == []
