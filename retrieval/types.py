@@ -99,6 +99,9 @@ class BriefingRecord:
     published: date | None = None
     added_at: str = ""
     text_key: str = ""  # the same words in the same order, the same key (index/articles.py)
+    # The story it belongs to: the id of the first briefing of a group of near-duplicate
+    # texts (two outlets' copies of one wire report; index/stories.py).
+    story: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Citation:
     score: float = 0.0
     sentence_id: str = ""  # `briefing_id:sN`: which stored sentence this is
     speaker: str = ""  # who said it, when known
+    # The same statement in other briefings (another outlet's copy of the story), not repeated.
+    also: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)

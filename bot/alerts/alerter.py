@@ -177,7 +177,10 @@ class Alerter:
         stories = await asyncio.to_thread(alerted_stories, self.state, chat)
         if candidate.record.id in stories:
             return False  # an update of a briefing already alerted here
-        if any(same_story(candidate.story, s) for s in stories.values()):
+        alerted = await asyncio.to_thread(self.store.records_of, list(stories))
+        if any(same_story(candidate.story, s) for s in stories.values()) or any(
+            r.story == candidate.record.story for r in alerted.values()
+        ):
             log.info("briefing %s: same story already alerted in a chat", candidate.record.id)
             return False
         delivery = await deliver(candidate)

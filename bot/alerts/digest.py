@@ -73,13 +73,15 @@ def compose(store: BriefingStore, state: BotState, chat_id: int, since: int) -> 
     lines: list[DigestLine] = []
     for topic, topic_vector in zip(topics, vectors, strict=True):
         stories: list[np.ndarray] = []
+        listed: set[str] = set()  # story ids (index/stories.py)
         for record, rows, sentence_vectors, text, story in read:
             found = matched(topic, topic_vector, text, sentence_vectors, 1)
             if found is None:
                 continue
-            if any(same_story(story, seen) for seen in stories):
+            if record.story in listed or any(same_story(story, seen) for seen in stories):
                 continue  # another outlet's report of a story already listed
             stories.append(story)
+            listed.add(record.story)
             [best] = found[1]
             citation = citation_from(rows[best][0], record)
             lines.append(DigestLine(topic.text, citation))

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from bot.wording import also_in
 from retrieval.answering.timeline import TimelineEntry
 from retrieval.types import Answer, BriefingRecord
 
@@ -48,6 +49,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "start": c.start,
                 "end": c.end,
                 "speaker": c.speaker or None,
+                "also": [{"doc_id": a.doc_id, "title": a.title, "url": a.url} for a in c.also],
             }
             for c in answer.citations
         ],
@@ -76,7 +78,9 @@ def print_answer(answer: Answer, out: Console) -> None:
     citations = answer.citations
     for n, c in enumerate(citations, start=1):
         who = f" ({escape(c.speaker)})" if c.speaker else ""
-        out.print(f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]{who}", highlight=False)
+        also = f" (also: {escape(also_in(c))})" if c.also else ""
+        quote = f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]{who}{also}"
+        out.print(quote, highlight=False)
         if n < len(citations) and citations[n].doc_id == c.doc_id:
             continue  # the next quote is from the same briefing: its source line comes once
         when = f", {c.published.isoformat()}" if c.published else ""

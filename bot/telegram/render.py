@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from html import escape, unescape
-from urllib.parse import urlsplit
 
-from ingest.links import is_http_url
+from bot.wording import also_in, outlet_of, safe_url
 from retrieval.types import Answer, Citation
 
 TELEGRAM_LIMIT = 4096
@@ -30,22 +29,11 @@ SOURCE_MARK = "\n— "  # between a quote and its briefing's title and date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MAX_LINKED_URL = 2048
-_MAX_OUTLET = 64  # longer hrefs are shown unlinked rather than eating the message
 
 
 def format_date(day: date) -> str:
     """'2 Jun 2025': English month abbreviation whatever the locale."""
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is an absolute http(s) URL that may be linked, else None."""
-    if not url:
-        return None
-    url = url.strip()
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return None
-    return url if is_http_url(url) else None
 
 
 def render_answer_html(answer: Answer, *, first: int = 1, include_text: bool = False) -> str:
@@ -72,7 +60,8 @@ def render_answer_text(answer: Answer, *, include_text: bool = False) -> str:
         quotes = []
         for citation in run:
             who = f" ({_one_line(citation.speaker)})" if citation.speaker else ""
-            quotes.append(f"[{number}] {_one_line(citation.sentence)}{who}")
+            also = f" (also: {also_in(citation)})" if citation.also else ""
+            quotes.append(f"[{number}] {_one_line(citation.sentence)}{who}{also}")
             number += 1
         source = _source_text(run[0])
         url = safe_url(run[0].url)
@@ -157,6 +146,7 @@ class _Item:
     published: date | None
     speaker: str = ""
     outlet: str = ""
+    also: str = ""  # other outlets that report the same statement
 
     def html(self, sentence_html: str | None = None) -> str:
         if sentence_html is None:
@@ -166,8 +156,11 @@ class _Item:
             title = f'<a href="{escape(self.url, quote=True)}">{title}</a>'
         when = f", {format_date(self.published)}" if self.published else ""
         who = f" ({_escape(self.speaker)})" if self.speaker else ""
+        also = f" (also: {_escape(self.also)})" if self.also else ""
         outlet = f" · {_escape(self.outlet)}" if self.outlet else ""
-        return f"[{self.number}] <i>{sentence_html}</i>{who}{SOURCE_MARK}{title}{outlet}{when}"
+        return (
+            f"[{self.number}] <i>{sentence_html}</i>{who}{also}{SOURCE_MARK}{title}{outlet}{when}"
+        )
 
 
 def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
@@ -179,6 +172,7 @@ def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
         published=citation.published,
         speaker=_one_line(citation.speaker),
         outlet=outlet_of(citation.url),
+        also=also_in(citation),
     )
     rendered = item.html()
     if limit is None or len(rendered) <= limit:
@@ -221,13 +215,6 @@ def _source_text(citation: Citation) -> str:
     outlet = outlet_of(citation.url)
     source = f"{title} · {outlet}" if outlet else title
     return f"{source}, {format_date(citation.published)}" if citation.published else source
-
-
-def outlet_of(url: str | None) -> str:
-    """The outlet a briefing came from, as its web address's host ("kyivindependent.com")."""
-    host = urlsplit(url).hostname if url and safe_url(url) else None
-    host = host.removeprefix("www.") if host else ""
-    return host if len(host) <= _MAX_OUTLET else ""  # a freak host would crowd the quote out
 
 
 def _escape(text: str) -> str:

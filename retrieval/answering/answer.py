@@ -23,6 +23,10 @@ from retrieval.ranking.search import Candidate, HybridSearcher
 from retrieval.types import Answer, BriefingRecord, Citation, Question
 
 NOTHING_FOUND = "I found nothing about that in the briefings."
+# Two sentences of one story (index/stories.py) in two briefings this close (cosine) report one
+# thing: another outlet's copy of a statement, cited once with the outlet named.
+SAME_STORY_COSINE = 0.75
+SAME_WORDS = 0.5  # `who`: one story's statements sharing this share of their words are one
 _WORDS = re.compile(r"\w+")
 
 
@@ -77,8 +81,14 @@ def relevance(candidates: list[Candidate]) -> float:
 
 
 def citation_of(candidate: Candidate) -> Citation:
-    """The citation for a candidate: the stored sentence verbatim and its briefing's details."""
-    return citation_from(candidate.stored, candidate.record, candidate.score)
+    """The citation for a candidate: the stored sentence verbatim and its briefing's details,
+    with the other briefings that say the same."""
+    cited = citation_from(candidate.stored, candidate.record, candidate.score)
+    return (
+        replace(cited, also=tuple(citation_of(c) for c in candidate.also))
+        if candidate.also
+        else cited
+    )
 
 
 def citation_from(stored: StoredSentence, record: BriefingRecord, score: float = 0.0) -> Citation:
@@ -110,8 +120,11 @@ def choose(
 
 
 def says_the_same(a: Candidate, b: Candidate, policy: AnswerPolicy) -> bool:
-    """Whether two sentences say the same thing: the same words, or this close (cosine)."""
-    if float(a.vector @ b.vector) >= policy.duplicate_cosine:
+    """Whether two sentences say the same thing: the same words, this close (cosine), or, in
+    two briefings of one story (two outlets' copies), close enough for one story's report."""
+    cosine = float(a.vector @ b.vector)
+    one_story = a.record.id != b.record.id and a.record.story == b.record.story
+    if cosine >= policy.duplicate_cosine or (one_story and cosine >= SAME_STORY_COSINE):
         return True
     return _WORDS.findall(a.stored.sentence.text.lower()) == _WORDS.findall(
         b.stored.sentence.text.lower()
@@ -119,13 +132,19 @@ def says_the_same(a: Candidate, b: Candidate, policy: AnswerPolicy) -> bool:
 
 
 def _distinct(candidates: list[Candidate], policy: AnswerPolicy, limit: int) -> list[Candidate]:
+    """The best `limit` candidates that say different things; each carries the candidates of
+    other briefings that say the same as it (`also`: other outlets of its story)."""
     chosen: list[Candidate] = []
     for candidate in candidates:
-        if any(says_the_same(candidate, c, policy) for c in chosen):
+        twin = next((i for i, c in enumerate(chosen) if says_the_same(candidate, c, policy)), None)
+        if twin is None:
+            if len(chosen) < limit:
+                chosen.append(candidate)
             continue
-        chosen.append(candidate)
-        if len(chosen) == limit:
-            break
+        first = chosen[twin]
+        others = {first.record.id, *(c.record.id for c in first.also)}
+        if candidate.record.id not in others:
+            chosen[twin] = replace(first, also=(*first.also, candidate))
     return chosen
 
 
@@ -145,13 +164,34 @@ def compose(question: Question, chosen: list[Candidate], relevance: float = 0.0)
 
 def statements_by(store: BriefingStore, name: str, limit: int = 10) -> list[Citation]:
     """What a person said, as citations, newest briefing first (`/who`, `briefbot who`)."""
-    found = store.catalogue.statements_by(name, limit)
+    found = store.catalogue.statements_by(name, 2 * limit)
     records = store.catalogue.records_of([s.sentence.briefing_id for s in found])
-    return [
-        citation_from(s, records[s.sentence.briefing_id])
-        for s in found
-        if s.sentence.briefing_id in records
-    ]
+    listed: list[tuple[Citation, str, set[str]]] = []  # citation, story, words
+    for stored in found:
+        record = records.get(stored.sentence.briefing_id)
+        if record is None:
+            continue
+        cited, words = (
+            citation_from(stored, record),
+            set(_WORDS.findall(stored.sentence.text.lower())),
+        )
+        # Another outlet's copy of the story says it again: one line, the outlet listed.
+        twin = next(
+            (
+                i
+                for i, (c, story, seen) in enumerate(listed)
+                if story == record.story
+                and c.doc_id != record.id
+                and len(words & seen) >= SAME_WORDS * len(words | seen)
+            ),
+            None,
+        )
+        if twin is None:
+            listed.append((cited, record.story, words))
+        else:
+            first, story, seen = listed[twin]
+            listed[twin] = (replace(first, also=(*first.also, cited)), story, seen)
+    return [c for c, _, _ in listed[:limit]]
 
 
 def build_answer_chain(

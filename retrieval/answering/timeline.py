@@ -1,5 +1,6 @@
 """Timelines: the dated statements on a topic across briefings, oldest first, one per story and
-day, near-duplicates from several outlets merged and those outlets listed.
+day, near-duplicates from several outlets (and copies of one story, index/stories.py) merged
+and those outlets listed.
 
 Candidates come from the same search as answers, wider; a briefing about the topic (below)
 contributes its best sentence, filed under the day the sentence dates its event ("on March 4")
@@ -22,13 +23,18 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from retrieval.answering.answer import AnswerPolicy, citation_of, relevance, says_the_same
+from retrieval.answering.answer import (
+    SAME_STORY_COSINE,
+    AnswerPolicy,
+    citation_of,
+    relevance,
+    says_the_same,
+)
 from retrieval.language.names import PARTIES
 from retrieval.ranking.search import Candidate, HybridSearcher
 from retrieval.types import Citation
 
 TIMELINE_CANDIDATES = 60
-SAME_STORY_COSINE = 0.75  # two outlets' sentences of one day this close report one thing
 # A briefing whose best sentence scores within this of the topic's best, and names one of the
 # topic's subjects, is on the timeline; without subjects, within the narrower margin.
 TOPIC_MARGIN = 2.0
@@ -99,7 +105,10 @@ def timeline(
             said_before = next(  # the same statement on an earlier day: one entry, its first
                 (s for d, s in stories if d < day and says_the_same(c, s[0], policy)), None
             )
-            joined = same if same is not None else said_before
+            copied = next(  # another outlet's copy of a story listed (index/stories.py)
+                (s for _, s in stories if any(c.record.story == x.record.story for x in s)), None
+            )
+            joined = next((s for s in (same, said_before, copied) if s is not None), None)
             if joined is not None:
                 joined.append(c)
             else:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from retrieval.index import entities
+from retrieval.index import entities, stories
 from retrieval.index.articles import text_key
 from retrieval.index.sqlite import Migration
 from retrieval.language.furniture import kind_of
@@ -234,6 +234,32 @@ def _m006_furniture(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE sentences SET furniture = ? WHERE rowid = ?", found)
 
 
+def _m007_stories(db: sqlite3.Connection) -> None:
+    """One story, several outlets (retrieval/index/stories.py): each briefing's MinHash and
+    story, filled for the briefings already there in the order they were stored."""
+    _statements(
+        db,
+        """
+        ALTER TABLE briefings ADD COLUMN story TEXT NOT NULL DEFAULT '';
+        ALTER TABLE briefings ADD COLUMN signature BLOB;
+        CREATE INDEX briefings_by_story ON briefings (story) WHERE story != '';
+        CREATE TABLE story_bands (
+            band        INTEGER NOT NULL,
+            hash        INTEGER NOT NULL,
+            briefing_id TEXT NOT NULL,
+            PRIMARY KEY (band, hash, briefing_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX story_bands_by_briefing ON story_bands (briefing_id)
+        """,
+    )
+    for (bid,) in db.execute("SELECT id FROM briefings ORDER BY seq").fetchall():
+        texts = db.execute(
+            "SELECT text FROM sentences WHERE briefing_id = ? AND furniture = '' ORDER BY idx",
+            (bid,),
+        ).fetchall()
+        stories.join(db, bid, [t for (t,) in texts])
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_catalogue,
     _m002_speakers,
@@ -241,6 +267,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m004_event_days,
     _m005_articles,
     _m006_furniture,
+    _m007_stories,
 )
 
 
@@ -267,14 +294,14 @@ class Entry:
     aliases: tuple[str, ...] = ()  # other ids the briefing was given
 
 
-RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count"
+RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count, story"
 SENTENCE_COLUMNS = (
     "rowid, briefing_id, idx, start, end, text, chunks, terms, speaker, acts, event, furniture"
 )
 
 
 def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
-    rid, version, title, source, url, published, added_at, count = row
+    rid, version, title, source, url, published, added_at, count, story = row
     return BriefingRecord(
         id=rid,
         title=title,
@@ -284,6 +311,7 @@ def record_from_row(row: tuple[Any, ...]) -> BriefingRecord:
         url=url or None,
         published=parse_day(published),
         added_at=added_at,
+        story=story or rid,
     )
 
 

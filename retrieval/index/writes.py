@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
-from retrieval.index import articles, entities
+from retrieval.index import articles, entities, stories
 from retrieval.index.lexical import (
     TermCounts,
     add_counts,
@@ -162,6 +162,7 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
         index_sentence(db, rowid, joined)
         store_reading(db, rowid, sentence)
     add_counts(db, record.id, counts)
+    stories.join(db, record.id, [s.text for s in entry.sentences if not s.furniture])
 
 
 def _drop(db: sqlite3.Connection, briefing_id: str) -> None:
@@ -176,3 +177,4 @@ def _drop(db: sqlite3.Connection, briefing_id: str) -> None:
     db.executemany("DELETE FROM mentions WHERE sentence = ?", [(rowid,) for rowid, _ in rows])
     db.execute("DELETE FROM sentences WHERE briefing_id = ?", (briefing_id,))
     db.execute("DELETE FROM briefings WHERE id = ?", (briefing_id,))
+    stories.forget(db, briefing_id)

@@ -56,6 +56,8 @@ class Candidate:
     vector: np.ndarray
     coverage: float = 1.0  # IDF-weighted share of the question's terms in this briefing
     overlap: float = 0.0  # share of the question's terms in this sentence or its title
+    # The same statement in other briefings of its story, set when answers are chosen.
+    also: tuple[Candidate, ...] = ()
 
 
 SentenceKey = tuple[str, int]  # (briefing id, sentence index)

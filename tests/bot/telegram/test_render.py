@@ -129,6 +129,21 @@ def test_one_citation_layout() -> None:
     check_html(html)
 
 
+def test_another_outlets_copy_of_the_statement_is_named_not_quoted() -> None:
+    from dataclasses import replace
+
+    copy = cite(url="https://www.usatoday.com/story/1", doc_id="usa")
+    wire = cite(title="Wire <copy>", url=None, doc_id="wire")
+    html = render_answer_html(answer(replace(cite(), also=(copy, wire))))
+    assert html.startswith(
+        "[1] <i>Russia proposed new talks.</i> (also: usatoday.com, Wire &lt;copy&gt;)\n"
+    )
+    check_html(html)
+    assert "(also: usatoday.com, Wire <copy>)" in render_answer_text(
+        answer(replace(cite(), also=(copy, wire)))
+    )
+
+
 def test_items_are_numbered_from_first() -> None:
     html = render_answer_html(answer(cite("One."), cite("Two.")), first=4)
     assert numbers([html]) == [4, 5]
