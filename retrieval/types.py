@@ -120,6 +120,9 @@ class Citation:
     speaker: str = ""  # who said it, when known
     # The same statement in other briefings (another outlet's copy of the story), not repeated.
     also: tuple[Citation, ...] = ()
+    # The sentence before, verbatim, when this one leans on it ("They seized the plant"):
+    # shown as context, never as the quote.
+    context: str = ""
 
 
 @dataclass(frozen=True)

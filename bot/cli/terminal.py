@@ -50,6 +50,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "end": c.end,
                 "speaker": c.speaker or None,
                 "also": [{"doc_id": a.doc_id, "title": a.title, "url": a.url} for a in c.also],
+                "context": c.context or None,
             }
             for c in answer.citations
         ],
@@ -80,6 +81,8 @@ def print_answer(answer: Answer, out: Console) -> None:
         who = f" ({escape(c.speaker)})" if c.speaker else ""
         also = f" (also: {escape(also_in(c))})" if c.also else ""
         quote = f"[bold][{n}][/bold] [italic]{escape(c.sentence)}[/italic]{who}{also}"
+        if c.context:  # the sentence the quote leans on, as context
+            out.print(f"    ({c.context})", style="dim", markup=False, highlight=False)
         out.print(quote, highlight=False)
         if n < len(citations) and citations[n].doc_id == c.doc_id:
             continue  # the next quote is from the same briefing: its source line comes once

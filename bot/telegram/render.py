@@ -29,6 +29,7 @@ SOURCE_MARK = "\n— "  # between a quote and its briefing's title and date
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MAX_LINKED_URL = 2048
+_CONTEXT_CHARS = 300  # the sentence a quote leans on is context: shortened beyond this
 
 
 def format_date(day: date) -> str:
@@ -61,7 +62,8 @@ def render_answer_text(answer: Answer, *, include_text: bool = False) -> str:
         for citation in run:
             who = f" ({_one_line(citation.speaker)})" if citation.speaker else ""
             also = f" (also: {also_in(citation)})" if citation.also else ""
-            quotes.append(f"[{number}] {_one_line(citation.sentence)}{who}{also}")
+            context = f"({_one_line(citation.context)})\n" if citation.context else ""
+            quotes.append(f"{context}[{number}] {_one_line(citation.sentence)}{who}{also}")
             number += 1
         source = _source_text(run[0])
         url = safe_url(run[0].url)
@@ -147,6 +149,7 @@ class _Item:
     speaker: str = ""
     outlet: str = ""
     also: str = ""  # other outlets that report the same statement
+    context: str = ""  # the sentence before, when the quote leans on it
 
     def html(self, sentence_html: str | None = None) -> str:
         if sentence_html is None:
@@ -158,8 +161,11 @@ class _Item:
         who = f" ({_escape(self.speaker)})" if self.speaker else ""
         also = f" (also: {_escape(self.also)})" if self.also else ""
         outlet = f" · {_escape(self.outlet)}" if self.outlet else ""
+        # The sentence the quote leans on comes first, set apart and shortened: context.
+        context = f"<blockquote>{_escape(self.context)}</blockquote>\n" if self.context else ""
         return (
-            f"[{self.number}] <i>{sentence_html}</i>{who}{also}{SOURCE_MARK}{title}{outlet}{when}"
+            f"{context}[{self.number}] <i>{sentence_html}</i>{who}{also}"
+            f"{SOURCE_MARK}{title}{outlet}{when}"
         )
 
 
@@ -173,6 +179,7 @@ def _citation_block(number: int, citation: Citation, limit: int | None) -> str:
         speaker=_one_line(citation.speaker),
         outlet=outlet_of(citation.url),
         also=also_in(citation),
+        context=_trim_plain(_one_line(citation.context), _CONTEXT_CHARS),
     )
     rendered = item.html()
     if limit is None or len(rendered) <= limit:

@@ -84,11 +84,8 @@ def citation_of(candidate: Candidate) -> Citation:
     """The citation for a candidate: the stored sentence verbatim and its briefing's details,
     with the other briefings that say the same."""
     cited = citation_from(candidate.stored, candidate.record, candidate.score)
-    return (
-        replace(cited, also=tuple(citation_of(c) for c in candidate.also))
-        if candidate.also
-        else cited
-    )
+    context = candidate.leans_on.sentence.text if candidate.leans_on is not None else ""
+    return replace(cited, also=tuple(citation_of(c) for c in candidate.also), context=context)
 
 
 def citation_from(stored: StoredSentence, record: BriefingRecord, score: float = 0.0) -> Citation:

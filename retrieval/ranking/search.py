@@ -1,7 +1,8 @@
 """Hybrid search: dense sentence and chunk neighbours from Chroma plus the catalogue's lexical
 matches, fused per sentence. Each question touches only its candidates; nothing is loaded whole.
 
-A sentence's score = its own cosine to the question
+A sentence's score = its own cosine to the question (for a sentence that leans on the one
+    before, the lower of that and the two sentences' cosine together)
   + w_context x the best cosine of a chunk that encloses it (title-prefixed, so it carries the
     briefing's topic)
   + w_lexical x its BM25 score (title and sentence) divided by the best BM25 among candidates
@@ -20,6 +21,7 @@ import numpy as np
 
 from retrieval.index.catalogue import StoredSentence, day_number
 from retrieval.index.store import BriefingStore
+from retrieval.language.antecedents import leans_on_previous
 from retrieval.language.names import PARTIES
 from retrieval.language.terms import bm25, terms, topic_terms
 from retrieval.ranking.coverage import TermCoverage, english_rarity
@@ -58,6 +60,9 @@ class Candidate:
     overlap: float = 0.0  # share of the question's terms in this sentence or its title
     # The same statement in other briefings of its story, set when answers are chosen.
     also: tuple[Candidate, ...] = ()
+    # The sentence before, when this one leans on it ("They seized the plant"): judged with
+    # it and quoted with it as context (language/antecedents.py).
+    leans_on: StoredSentence | None = None
 
 
 SentenceKey = tuple[str, int]  # (briefing id, sentence index)
@@ -152,7 +157,20 @@ class HybridSearcher:
             **store.sentence_row_ids([k for k in known if k not in found.dense_rows]),
             **found.dense_rows,
         }
-        vectors = store.sentence_vectors([rows[k] for k in known if k in rows])
+        # A sentence that leans on the one before is judged with it (language/antecedents.py):
+        # its score takes the lower of its own cosine and that of both together, so a sentence
+        # about another plant than the question's drops, and none rises on its neighbour's
+        # words. Relevance (abstention) keeps its own cosine.
+        leaning = {
+            key: (key[0], key[1] - 1)
+            for key, stored in known.items()
+            if key[1] > 0 and leans_on_previous(stored.sentence.text)
+        }
+        before = {k: known[k] for k in leaning.values() if k in known}
+        before.update(catalogue.sentences([k for k in leaning.values() if k not in known]))
+        before = {k: s for k, s in before.items() if not s.sentence.furniture}
+        rows.update(store.sentence_row_ids([k for k in before if k not in rows]))
+        vectors = store.sentence_vectors([rows[k] for k in (*known, *before) if k in rows])
         chunk_keys = sorted({(bid, n) for (bid, _), s in known.items() for n in s.chunks})
         chunk_cos = self._chunk_cosines(store.chunk_row_ids(chunk_keys), query)
 
@@ -190,7 +208,17 @@ class HybridSearcher:
                 continue
             if since is not None and (record.published is None or record.published < since):
                 continue
+            antecedent = leaning.get(key)
+            prior = before.get(antecedent) if antecedent is not None else None
+            prior_vector = vectors.get(rows.get(antecedent, "")) if antecedent else None
             dense = float(vector @ query)
+            judged = dense  # with the sentence it leans on, if any: what the score adds
+            if prior is not None and prior_vector is not None:
+                joint = vector + prior_vector
+                together = float(joint @ query) / max(float(np.linalg.norm(joint)), 1e-9)
+                judged = min(dense, together)
+            else:
+                prior = None
             context = max(
                 (chunk_cos[(key[0], n)] for n in stored.chunks if (key[0], n) in chunk_cos),
                 default=dense,
@@ -201,14 +229,25 @@ class HybridSearcher:
             written = _with_kin(set(stored.terms), kin) & wanted
             overlap = len(written) / len(wanted) if wanted else 0.0
             score = (
-                dense
+                judged
                 + w.context * context
                 + w.lexical * relative
                 + w.coverage * covered
                 + w.overlap * overlap
             )
             candidates.append(
-                Candidate(stored, record, score, dense, context, relative, vector, covered, overlap)
+                Candidate(
+                    stored,
+                    record,
+                    score,
+                    dense,
+                    context,
+                    relative,
+                    vector,
+                    covered,
+                    overlap,
+                    leans_on=prior,
+                )
             )
         return candidates
 

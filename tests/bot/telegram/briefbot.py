@@ -3,7 +3,7 @@
     async def test_something(botapi: BotAPIEmulator, briefbot: Briefbot) -> None:
         async with briefbot.polling(admin_user_ids="4242"):   # settings changed for this test
             [reply] = await briefbot.say(1001, "What did Russia propose?")
-        assert reply.result["text"].startswith("[1] ")
+        assert quotes(reply.result["text"])
 
 Leaving the `async with` stops the application, which first handles every update it fetched.
 """
@@ -21,7 +21,10 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.application import build_application, webhook_options, webhook_secret
 from tests.bot.telegram.botapi import BotAPIEmulator, Call, polling, webhook
+from tests.bot.telegram.reply_shape import quotes
 from tests.conftest import free_port
+
+__all__ = ["Briefbot", "quotes"]
 
 App = Application  # type: ignore[type-arg]
 REPLY_TIMEOUT = 30.0  # seconds; answering runs the real model, slow on a busy machine

@@ -30,6 +30,7 @@ from bot.telegram.application import build_application
 from ingest.loaders import expand_sources
 from retrieval.answering.answer import NOTHING_FOUND
 from tests.bot.telegram.botapi import BotAPIEmulator, Call, polling
+from tests.bot.telegram.reply_shape import quotes
 from tests.ingest.pageserver import PageServer
 
 QUESTIONS = (
@@ -114,9 +115,10 @@ class Round:
 
 
 def _is_answer(text: str) -> bool:
-    if text == NOTHING_FOUND or text.startswith("[1] "):
+    if text == NOTHING_FOUND or quotes(text):
         return True
-    return text.startswith("Following up on") and "\n\n[1] " in text
+    head, _, rest = text.partition("\n\n")
+    return head.startswith("Following up on") and quotes(rest)
 
 
 def _replies_by_chat(api: BotAPIEmulator, chats: set[str]) -> dict[str, list[Call]]:

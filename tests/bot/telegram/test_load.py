@@ -8,7 +8,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.application import build_application
 from tests.bot.telegram.botapi import BotAPIEmulator, polling
-from tests.bot.telegram.load import SlowPages, load_run, load_settings
+from tests.bot.telegram.load import SlowPages, _is_answer, load_run, load_settings
 from tests.ingest.pageserver import PageServer
 
 
@@ -27,7 +27,7 @@ async def test_questions_from_many_chats_are_all_answered_while_slow_downloads_r
     for round_ in (run.quiet, run.loaded):
         assert round_.asked == 30
         assert len(round_.replies) == 30  # none lost, none answered twice
-        assert round_.answers == 30, round_.replies  # each answered, none refused
+        assert round_.answers == 30, [r for r in round_.replies if not _is_answer(r)]
     assert run.in_flight_after == downloads  # the downloads overlapped the whole loaded round
     assert len(run.ingest_reports) == downloads
     assert all(text.startswith("✅ Added") for text in run.ingest_reports), run.ingest_reports

@@ -144,6 +144,24 @@ def test_another_outlets_copy_of_the_statement_is_named_not_quoted() -> None:
     )
 
 
+def test_the_sentence_a_quote_leans_on_comes_before_it_set_apart() -> None:
+    from dataclasses import replace
+
+    leaning = replace(
+        cite("Russian forces seized control of the plant."),
+        context="Troops reached the Chernobyl <zone> on Thursday.",
+    )
+    html = render_answer_html(answer(leaning))
+    assert html.startswith(
+        "<blockquote>Troops reached the Chernobyl &lt;zone&gt; on Thursday.</blockquote>\n"
+        "[1] <i>Russian forces seized control of the plant.</i>\n"
+    )
+    check_html(html)
+    assert numbers([html]) == [1]
+    text = render_answer_text(answer(leaning))
+    assert text.startswith("(Troops reached the Chernobyl <zone> on Thursday.)\n[1] Russian")
+
+
 def test_items_are_numbered_from_first() -> None:
     html = render_answer_html(answer(cite("One."), cite("Two.")), first=4)
     assert numbers([html]) == [4, 5]

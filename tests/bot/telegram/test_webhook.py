@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.telegram.application import webhook_options, webhook_secret
 from retrieval.errors import BriefbotError
 from tests.bot.telegram.botapi import BotAPIEmulator
-from tests.bot.telegram.briefbot import Briefbot
+from tests.bot.telegram.briefbot import Briefbot, quotes
 
 USER = 1001
 STRANGER = 7008
@@ -38,7 +38,7 @@ async def test_webhook_mode_answers_and_refuses_a_wrong_or_missing_secret(
             )
             missing = await client.post(url, json=forged)
     assert (wrong.status_code, missing.status_code) == (403, 403)
-    assert reply.result["text"].startswith("[1] ")
+    assert quotes(reply.result["text"])
     [hook] = botapi.sent("setWebhook")
     assert hook["url"] == url and hook["secret_token"] == SECRET
     assert hook["allowed_updates"] == ["message", "callback_query"]
