@@ -101,18 +101,19 @@ class Ingester:
         written, its briefings are tried one by one, so the error lands on the right one.
         """
         pending: list[Briefing] = []
+        keys: set[str] = set()  # the pending briefings' ids and text keys
         for briefing in briefings:
             # A second copy of a pending briefing (the same id, or the same words) waits for
             # the first to be stored: then it is an update of it, or the same text again.
-            if briefing.id in {b.id for b in pending} or text_key(briefing.text) in {
-                text_key(b.text) for b in pending
-            }:
+            key = text_key(briefing.text)
+            if briefing.id in keys or key in keys:
                 yield from self._ingest_batch(pending)
-                pending = []
+                pending, keys = [], set()
             pending.append(briefing)
+            keys |= {briefing.id, key}
             if len(pending) >= batch_size:
                 yield from self._ingest_batch(pending)
-                pending = []
+                pending, keys = [], set()
         yield from self._ingest_batch(pending)
 
     def _identify(self, batch: list[Briefing]) -> tuple[list[Briefing], set[int]]:

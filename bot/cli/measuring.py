@@ -77,31 +77,20 @@ def pages_table(result: PagesResult) -> Table:
     )
     for column in ("measure", "briefbot", "before"):
         table.add_column(column, justify="left" if column == "measure" else "right")
-    table.add_row(
-        "citations on furniture lines",
-        _share(now.furniture, now.citations),
-        _share(before.furniture, before.citations),
-    )
-    table.add_row(
-        "first citation right",
-        format_value(now.first_right / now.questions, "share"),
-        format_value(before.first_right / before.questions, "share"),
-    )
-    table.add_row(
-        f"duplicate briefings ({result.articles} articles)",
-        str(result.duplicates),
-        str(result.duplicates_before),
-    )
-    table.add_row(
-        "timeline entries on topic",
-        _share(now.on_topic, now.entries),
-        _share(before.on_topic, before.entries),
-    )
-    table.add_row(
-        "timeline milestones listed",
-        f"{now.milestones_found}/{now.milestones}",
-        f"{before.milestones_found}/{before.milestones}",
-    )
+    rows = [
+        ("citations on furniture lines", _share(now.furniture, now.citations),
+         _share(before.furniture, before.citations)),
+        ("first citation right", format_value(now.first_right / now.questions, "share"),
+         format_value(before.first_right / before.questions, "share")),
+        (f"duplicate briefings ({result.articles} articles)", str(result.duplicates),
+         str(result.duplicates_before)),
+        ("timeline entries on topic", _share(now.on_topic, now.entries),
+         _share(before.on_topic, before.entries)),
+        ("timeline milestones listed", f"{now.milestones_found}/{now.milestones}",
+         f"{before.milestones_found}/{before.milestones}"),
+    ]  # fmt: skip
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

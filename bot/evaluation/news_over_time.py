@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answering.answer import AnswerPolicy, build_answer_chain, statements_by
+from retrieval.answering.answer import build_answer_chain, statements_by
 from retrieval.types import Answer, Citation, Question
 
 NEWS_SET = Path(__file__).resolve().parent / "news_over_time"
@@ -83,6 +84,23 @@ def who_is_right(statements: list[Citation], q: NewsQuestion) -> bool:
     return every and only
 
 
+@contextmanager
+def fresh_services(
+    settings: Settings, prefix: str, model: Any, build: Callable[..., Services]
+) -> Iterator[Services]:
+    """Services over a new store in a temporary directory (embedded Chroma, no language model),
+    closed and deleted afterwards: what each of `make eval`'s small sets is measured in."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        local = settings.model_copy(
+            update={"data_dir": Path(tmp), "chroma_host": "", "llm_provider": "none"}
+        )
+        services = build(local, model=model) if model is not None else build(local)
+        try:
+            yield services
+        finally:
+            services.close()
+
+
 def evaluate_news(
     settings: Settings,
     directory: Path = NEWS_SET,
@@ -92,34 +110,25 @@ def evaluate_news(
 ) -> NewsResult:
     """Ingest the set into a fresh store and ask every question with both rankings."""
     questions = read_news_questions(directory / "questions.jsonl")
-    policy = AnswerPolicy(
-        max_citations=settings.max_citations, min_relevance=settings.min_relevance
-    )
-    with tempfile.TemporaryDirectory(prefix="briefbot-news-") as tmp:
-        local = settings.model_copy(
-            update={"data_dir": Path(tmp), "chroma_host": "", "llm_provider": "none"}
-        )
-        services = build(local, model=model) if model is not None else build(local)
-        try:
-            list(services.ingester.ingest_many(load_jsonl(directory / "documents.jsonl")))
-            today = build_answer_chain(services.searcher, policy)
-            before = build_answer_chain(services.searcher, policy.before_news_over_time())
-            totals = dict.fromkeys(KINDS, 0)
-            now, earlier = dict.fromkeys(KINDS, 0), dict.fromkeys(RANKED, 0)
-            misses = []
-            for q in questions:
-                totals[q.kind] += 1
-                if q.kind == "who":
-                    right = who_is_right(statements_by(services.store, q.text, 20), q)
-                    now[q.kind] += right
-                    misses += [] if right else [q.id]
-                    continue
-                asked = Question(q.text, as_of=q.asked_on)
-                if first_is_right(today.invoke(asked), q):
-                    now[q.kind] += 1
-                else:
-                    misses.append(q.id)
-                earlier[q.kind] += first_is_right(before.invoke(asked), q)
-        finally:
-            services.close()
+    with fresh_services(settings, "briefbot-news-", model, build) as services:
+        policy = services.policy
+        list(services.ingester.ingest_many(load_jsonl(directory / "documents.jsonl")))
+        today = build_answer_chain(services.searcher, policy)
+        before = build_answer_chain(services.searcher, policy.before_news_over_time())
+        totals = dict.fromkeys(KINDS, 0)
+        now, earlier = dict.fromkeys(KINDS, 0), dict.fromkeys(RANKED, 0)
+        misses = []
+        for q in questions:
+            totals[q.kind] += 1
+            if q.kind == "who":
+                right = who_is_right(statements_by(services.store, q.text, 20), q)
+                now[q.kind] += right
+                misses += [] if right else [q.id]
+                continue
+            asked = Question(q.text, as_of=q.asked_on)
+            if first_is_right(today.invoke(asked), q):
+                now[q.kind] += 1
+            else:
+                misses.append(q.id)
+            earlier[q.kind] += first_is_right(before.invoke(asked), q)
     return NewsResult(totals, now, earlier, misses)

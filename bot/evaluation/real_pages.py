@@ -14,16 +14,16 @@ README). In one store, today's reading beside the reading before the issue:
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.evaluation.news_over_time import fresh_services
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ingest.loaders import load_jsonl
-from retrieval.answering.answer import AnswerPolicy, build_answer_chain
+from retrieval.answering.answer import build_answer_chain
 from retrieval.answering.timeline import timeline
 from retrieval.ranking.search import HybridSearcher
 from retrieval.types import Answer, Question, parse_day
@@ -90,46 +90,37 @@ def evaluate_pages(
     groups = json.loads((directory / "duplicates.json").read_text(encoding="utf-8"))
     documents = load_jsonl(directory / "documents.jsonl")
     copies = sum(len(group) - 1 for group in groups["same_article"])
-    policy = AnswerPolicy(
-        max_citations=settings.max_citations, min_relevance=settings.min_relevance
-    )
-    with tempfile.TemporaryDirectory(prefix="briefbot-pages-") as tmp:
-        local = settings.model_copy(
-            update={"data_dir": Path(tmp), "chroma_host": "", "llm_provider": "none"}
-        )
-        services = build(local, model=model) if model is not None else build(local)
-        try:
-            list(services.ingester.ingest_many(documents))
-            store = services.store
-            ids = [d.aliases[0] if d.aliases else d.id for d in documents]
-            stored = store.catalogue.resolve(ids)
-            # What a stored briefing was given as: its furniture labels are the set's.
-            given: dict[str, set[str]] = {}
-            for original in ids:
-                given.setdefault(stored.get(original, original), set()).add(original)
-            labels = {
-                bid: set().union(*(furniture.get(g, set()) for g in names))
-                for bid, names in given.items()
-            }
-            readings = []
-            for quote_furniture in (False, True):
-                searcher = HybridSearcher(store, quote_furniture=quote_furniture)
-                chain = build_answer_chain(searcher, policy)
-                readings.append(
-                    _read(
-                        questions,
-                        chain.invoke,
-                        labels,
-                        topics,
-                        lambda topic, as_of, s=searcher, before=quote_furniture: timeline(
-                            s, topic, as_of=as_of, policy=policy, on_topic=not before
-                        ),
-                        given,
-                    )
+    with fresh_services(settings, "briefbot-pages-", model, build) as services:
+        policy = services.policy
+        list(services.ingester.ingest_many(documents))
+        store = services.store
+        ids = [d.aliases[0] if d.aliases else d.id for d in documents]
+        stored = store.catalogue.resolve(ids)
+        # What a stored briefing was given as: its furniture labels are the set's.
+        given: dict[str, set[str]] = {}
+        for original in ids:
+            given.setdefault(stored.get(original, original), set()).add(original)
+        labels = {
+            bid: set().union(*(furniture.get(g, set()) for g in names))
+            for bid, names in given.items()
+        }
+        readings = []
+        for quote_furniture in (False, True):
+            searcher = HybridSearcher(store, quote_furniture=quote_furniture)
+            chain = build_answer_chain(searcher, policy)
+            readings.append(
+                _read(
+                    questions,
+                    chain.invoke,
+                    labels,
+                    topics,
+                    lambda topic, as_of, s=searcher, before=quote_furniture: timeline(
+                        s, topic, as_of=as_of, policy=policy, on_topic=not before
+                    ),
+                    given,
                 )
-            briefings = store.catalogue.count()[0]
-        finally:
-            services.close()
+            )
+        briefings = store.catalogue.count()[0]
     return PagesResult(
         readings[0], readings[1], len(documents), len(documents) - copies, briefings, len(topics)
     )
