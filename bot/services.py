@@ -30,6 +30,7 @@ from retrieval.answering.answer import NOTHING_FOUND, AnswerPolicy, build_answer
 from retrieval.answering.generation import AnswerWriter, local_writer, openai_writer
 from retrieval.answering.timeline import TimelineEntry, asks_for_timeline, timeline
 from retrieval.embedding.model import SentenceEmbeddings, bundled_model_path, load_model
+from retrieval.errors import BriefbotError
 from retrieval.index.catalogue import Catalogue
 from retrieval.index.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.index.store import BriefingStore
@@ -131,8 +132,18 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
                 precision=settings.embedding_precision,
                 model_dir=model_dir,
                 query_cache=settings.data_dir / "models",
+                backend=settings.embedding_backend,
             )
         catalogue = Catalogue(settings.catalogue_path)
+        held = catalogue.vector_kind(embeddings.vector_kind)
+        if held != embeddings.vector_kind:
+            catalogue.close()
+            backend = "int8" if held == "int8" else "onnx (or torch)"
+            raise BriefbotError(
+                f"The store in {settings.data_dir} holds {held} vectors, which questions "
+                f"embedded by EMBEDDING_BACKEND={settings.embedding_backend} would not match: "
+                f"set EMBEDDING_BACKEND={backend}, or use a new DATA_DIR for this backend."
+            )
         store = BriefingStore(handle.client, embeddings, catalogue)
         if not settings.chroma_host:
             # This process holds the data directory's lock, so a write still marked as in

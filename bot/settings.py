@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     embedding_model: str = ""
     embedding_precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    embedding_backend: Literal["onnx", "int8", "torch"] = "onnx"
     max_download_bytes: int = 10_000_000
     fetch_timeout: float = 20.0
     fetch_deadline: float = 60.0

@@ -8,6 +8,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -157,25 +158,37 @@ def load_jsonl(path: str | Path) -> list[Briefing]:
     """Load briefings from JSON lines {id, title, text, date?, url?}. A record with a url is
     identified by its canonical URL like every other page (so URL variants of one article are
     one briefing), its own id kept as an alias; one without keeps its id verbatim."""
+    return list(iter_jsonl(path))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[Briefing]:
+    """The briefings of a JSON lines file (as load_jsonl), read one line at a time so that a
+    file of any size is held a batch at a time, never whole. The whole file is checked first:
+    a bad line fails the file before any of its briefings is handed on, as load_jsonl does."""
     source = str(path)
-    briefings: list[Briefing] = []
     seen: set[str] = set()
-    try:
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError as e:
-        raise IngestError(source, "no such file; check the path") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise IngestError(source, f"the file could not be read ({e})") from e
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, line in _jsonl_lines(path, source):
         briefing = _jsonl_briefing(line, number, source)
         given = briefing.aliases[0] if briefing.aliases else briefing.id
         if given in seen:
             raise IngestError(source, f"line {number} repeats the id {given!r}")
         seen.add(given)
-        briefings.append(briefing)
-    return briefings
+    del seen
+    for number, line in _jsonl_lines(path, source):
+        yield _jsonl_briefing(line, number, source)
+
+
+def _jsonl_lines(path: str | Path, source: str) -> Iterator[tuple[int, str]]:
+    """(number, line) of each line that is not blank."""
+    try:
+        with Path(path).open(encoding="utf-8-sig") as f:
+            for number, line in enumerate(f, start=1):
+                if line.strip():
+                    yield number, line
+    except FileNotFoundError as e:
+        raise IngestError(source, "no such file; check the path") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise IngestError(source, f"the file could not be read ({e})") from e
 
 
 def _jsonl_briefing(line: str, number: int, source: str) -> Briefing:
@@ -323,3 +336,14 @@ def load_source(source: str, *, fetcher: UrlFetcher, stdin: TextIO | None = None
         scheme = source.split(":", 1)[0]
         raise IngestError(source, f"only http and https links are supported, not {scheme}:")
     return load_file(source, fetcher.max_bytes)
+
+
+def stream_source(
+    source: str, *, fetcher: UrlFetcher, stdin: TextIO | None = None
+) -> Iterable[Briefing]:
+    """As load_source, but a .jsonl file's briefings come one at a time (iter_jsonl), so that
+    an archive of any size is never held whole."""
+    file = Path(source)
+    if source != "-" and file.suffix.lower() == ".jsonl" and file.is_file():
+        return iter_jsonl(file)
+    return load_source(source, fetcher=fetcher, stdin=stdin)

@@ -11,7 +11,7 @@ from ingest.chunking import build_chunks
 from ingest.errors import IngestError
 from ingest.fetch import UrlFetcher
 from ingest.identity import content_version
-from ingest.loaders import expand_sources, load_source
+from ingest.loaders import expand_sources, stream_source
 from ingest.sentences import lines_of, split_sentences
 from retrieval.errors import BriefbotError
 from retrieval.index.articles import text_key
@@ -236,41 +236,55 @@ class Ingester:
         progress: Callable[[IngestResult], None] | None = None,
     ) -> list[IngestResult]:
         """Ingest each file, directory, URL or '-' (stdin); a failure never stops the rest.
+        The results of stream_sources, in a list."""
+        results = []
+        for result in self.stream_sources(sources, fetcher, stdin=stdin):
+            results.append(result)
+            if progress is not None:
+                progress(result)
+        return results
+
+    def stream_sources(
+        self, sources: Iterable[str], fetcher: UrlFetcher, *, stdin: TextIO | None = None
+    ) -> Iterator[IngestResult]:
+        """Ingest each file, directory, URL or '-' (stdin), yielding a result per briefing (or
+        per failed source) in the sources' order, as each batch is stored.
 
         The briefings of all sources share batches (a directory of a thousand small files is
-        stored in a few dozen writes, not a thousand); results come in the sources' order.
+        stored in a few dozen writes, not a thousand), and only one batch is held at a time: a
+        .jsonl archive of any size is read as it is stored.
         """
-        results: list[IngestResult] = []
         pending: list[Briefing | IngestResult] = []  # loaded briefings and failed sources
+        loaded = 0
 
-        def flush() -> None:
+        def flush() -> Iterator[IngestResult]:
             stored = iter(self.ingest_many([e for e in pending if isinstance(e, Briefing)]))
             for entry in pending:
-                result = entry if isinstance(entry, IngestResult) else next(stored)
-                results.append(result)
-                if progress is not None:
-                    progress(result)
+                yield entry if isinstance(entry, IngestResult) else next(stored)
             pending.clear()
 
         for source in expand_sources(list(sources)):
-            pending.extend(self._load_source(source, fetcher, stdin))
-            if sum(isinstance(e, Briefing) for e in pending) >= BATCH_SIZE:
-                flush()
-        flush()
-        return results
+            for entry in self._load_source(source, fetcher, stdin):
+                pending.append(entry)
+                loaded += isinstance(entry, Briefing)
+                if loaded >= BATCH_SIZE:
+                    yield from flush()
+                    loaded = 0
+        yield from flush()
 
     @staticmethod
     def _load_source(
         source: str, fetcher: UrlFetcher, stdin: TextIO | None
-    ) -> list[Briefing | IngestResult]:
-        """The briefings of one source (a .jsonl holds many), or its failure."""
+    ) -> Iterator[Briefing | IngestResult]:
+        """The briefings of one source (a .jsonl holds many, read as they are asked for), or
+        its failure."""
         try:
-            return list(load_source(source, fetcher=fetcher, stdin=stdin))
+            yield from stream_source(source, fetcher=fetcher, stdin=stdin)
         except BriefbotError as e:
-            return [IngestResult(source, "failed", error=str(e))]
+            yield IngestResult(source, "failed", error=str(e))
         except Exception as e:  # a bug must not stop the command's other sources
             log.error("unexpected failure reading %s", source, exc_info=e)
-            return [IngestResult(source, "failed", error=f"unexpected error ({type(e).__name__})")]
+            yield IngestResult(source, "failed", error=f"unexpected error ({type(e).__name__})")
 
     def _ingest_quietly(self, briefing: Briefing) -> IngestResult:
         try:

@@ -160,6 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="time real-model ingest on the first N documents only (default: all)",
     )
+    p.add_argument(
+        "--large",
+        type=Path,
+        metavar="LARGE.jsonl",
+        help="also ingest this (larger) file with the real model, for peak memory",
+    )
+    p.add_argument(
+        "--large-documents",
+        type=int,
+        metavar="N",
+        help="of --large, the first N documents only (default: all)",
+    )
 
     p = sub.add_parser(
         "eval", help="score QA sets (documents.jsonl + questions.jsonl) vs a baseline"

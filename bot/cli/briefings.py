@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from functools import partial
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from bot.cli.app import Invocation
 from bot.cli.terminal import answer_json, print_answer, print_list, print_timeline, streamed
@@ -23,6 +33,8 @@ from retrieval.answering.timeline import timeline_json
 from retrieval.errors import BriefbotError, StoreLockedError
 from retrieval.types import Answer, Question
 
+LISTED = 20  # briefings listed one by one after an ingest of at most this many
+
 
 def cmd_ingest(run: Invocation) -> int:
     """Ingest every source, with a progress line and a summary; 1 if any failed."""
@@ -32,34 +44,60 @@ def cmd_ingest(run: Invocation) -> int:
         if e.role != BOT_ROLE:
             raise
         return hand_to_bot(run)  # the running bot owns the embedded store
-    results: list[IngestResult] = []
+    counts: Counter[str] = Counter()
+    shown: list[IngestResult] = []  # the first few, listed at the end; failures always
+    sentences, started = 0, time.monotonic()
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
     ) as progress:
-        task = progress.add_task("ingesting…", total=None)
-
-        def advance(result: IngestResult) -> None:
-            results.append(result)
-            progress.update(task, description=f"ingested {len(results)}: {result.source}")
-
-        services.ingester.ingest_sources(
-            run.args.sources, services.fetcher, stdin=sys.stdin, progress=advance
+        task = progress.add_task("ingesting…", total=planned(run.args.sources))
+        stream = services.ingester.stream_sources(
+            run.args.sources, services.fetcher, stdin=sys.stdin
         )
-    counts = Counter(r.status for r in results)
+        for result in stream:
+            counts[result.status] += 1
+            if result.status == "failed" or len(shown) <= LISTED:
+                shown.append(result)
+            sentences += result.sentence_count if result.status != "unchanged" else 0
+            rate = sentences / max(time.monotonic() - started, 1e-9)
+            progress.update(task, advance=1, description=f"{rate:,.0f} sentences/s")
     out = run.out
-    for r in results:
+    listing = sum(counts.values()) <= LISTED
+    for r in shown:
         if r.status == "failed":
             out.print(f"[red]failed[/red]  {escape(r.error)}")
-        elif len(results) <= 20 and r.briefing is not None:
-            sentences = counted(r.sentence_count, "sentence")
-            line = f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({sentences})"
+        elif listing and r.briefing is not None:
+            count = counted(r.sentence_count, "sentence")
+            line = f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({count})"
             out.print(line, markup=False)
     out.print(", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed")))
     return 1 if counts["failed"] else 0
+
+
+def planned(sources: list[str]) -> int | None:
+    """How many briefings the sources hold, for the progress bar (a .jsonl file's lines, one
+    for any other source); None when stdin is among them."""
+    total = 0
+    for source in expand_sources(list(sources)):
+        if source == "-":
+            return None
+        path = Path(source)
+        if path.suffix.lower() == ".jsonl" and path.is_file():
+            try:
+                with path.open("rb") as f:
+                    total += sum(1 for line in f if line.strip())
+            except OSError:
+                total += 1  # its failure is one result
+        else:
+            total += 1
+    return total
 
 
 def hand_to_bot(run: Invocation) -> int:

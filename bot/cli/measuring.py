@@ -16,15 +16,18 @@ from bot.evaluation.real_pages import PAGES_SET, PagesResult, evaluate_pages
 def cmd_bench(run: Invocation) -> int:
     """Speed and memory beside the plain baseline, in temporary stores (DATA_DIR is untouched)."""
     args, out = run.args, run.out
-    if not args.documents.exists():
-        out.print(f"No such file: {args.documents}", markup=False)
-        return 1
+    for path in (args.documents, args.large):
+        if path is not None and not path.exists():
+            out.print(f"No such file: {path}", markup=False)
+            return 1
     with Console(stderr=True).status("benchmarking…") as status:
         figures = run_bench(
             args.documents,
             sizes=args.sizes,
             questions=args.questions,
             ingest_documents=args.ingest_documents,
+            large=args.large,
+            large_documents=args.large_documents,
             progress=lambda stage: status.update(stage),
         )
     table = Table(title=f"briefbot bench: {args.documents}")

@@ -3,8 +3,9 @@
 The baseline is the design card's stack used plainly (bench_worker.py). Measured:
 
 - ingest with the real model (the bundled all-MiniLM-L6-v2) on a documents.jsonl: sentences/s
-  and word pieces/s of the input text, and what spaCy's parse (who said and did what) adds to
-  briefbot's ingest time;
+  and word pieces/s of the input text, what spaCy's parse (who said and did what) adds to
+  briefbot's ingest time, and the ingesting process's peak memory, there and on a larger input
+  (`large`): memory that stays level as the input grows is bounded;
 - at each corpus size (sentences, built from the documents' sentences with the tiny stand-in
   model of synthetic.py, as the table says): question p50 and p95, a new process's start to its
   first answer, a question right after one more briefing, peak memory of that process, and the
@@ -128,6 +129,8 @@ def run_bench(
     sizes: Sequence[int] = (10_000, 100_000),
     questions: int = 200,
     ingest_documents: int | None = None,
+    large: Path | None = None,
+    large_documents: int | None = None,
     work: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> list[Figure]:
@@ -135,6 +138,8 @@ def run_bench(
     with tempfile.TemporaryDirectory(prefix="briefbot-bench-", dir=work) as tmp:
         folder = Path(tmp)
         figures = _ingest_figures(documents, folder, ingest_documents, progress)
+        if large is not None:
+            figures.append(_large_figure(large, folder, large_documents, progress))
         model = str(standin_model(folder / "standin"))
         pool = sentence_pool(documents)
         asked = _questions(documents, questions)
@@ -146,8 +151,8 @@ def run_bench(
             figures += found
             grown.append((size, results))
         if len(grown) >= 2:
-            (small, first), (large, last) = grown[0], grown[-1]
-            per = 100_000 / (large - small)
+            (small, first), (biggest, last) = grown[0], grown[-1]
+            per = 100_000 / (biggest - small)
 
             def growth(key: str, scale: float = 1.0) -> tuple[float, float]:
                 ours, theirs = ((last[s][key] - first[s][key]) * scale * per for s in SYSTEMS)
@@ -160,26 +165,43 @@ def run_bench(
         return figures
 
 
+def _first_documents(documents: Path, folder: Path, limit: int | None, name: str) -> Path:
+    """documents, or a copy of its first `limit` documents in folder."""
+    if limit is None:
+        return documents
+    source = folder / name
+    with documents.open(encoding="utf-8") as f, source.open("w", encoding="utf-8") as out:
+        kept = 0
+        for line in f:
+            if line.strip() and kept < limit:
+                out.write(line)
+                kept += 1
+    return source
+
+
+def _ingest(source: Path, folder: Path, tag: str) -> dict[str, dict[str, Any]]:
+    """Each system's ingest of source with the real model, in a process of its own."""
+    model = str(bundled_model_path())
+    results = {}
+    for system in SYSTEMS:
+        data = str(folder / f"{tag}-{system}")
+        result, _ = _worker(
+            "ingest", system, {"data": data, "model": model, "documents": str(source)}
+        )
+        results[system] = result
+    return results
+
+
 def _ingest_figures(
     documents: Path, folder: Path, limit: int | None, progress: Callable[[str], None]
 ) -> list[Figure]:
-    source = documents
-    if limit is not None:
-        source = folder / "ingest.jsonl"
-        with documents.open(encoding="utf-8") as f:
-            lines = [line for line in f if line.strip()][:limit]
-        source.write_text("".join(lines), encoding="utf-8")
+    source = _first_documents(documents, folder, limit, "ingest.jsonl")
     pieces = _word_pieces(source)
-    model = str(bundled_model_path())
-    seconds: dict[str, float] = {}
-    sentences, parsing = 0, 0.0
-    for system in SYSTEMS:
-        progress(f"ingest with the real model: {system}")
-        args = {"data": str(folder / f"ingest-{system}"), "model": model, "documents": str(source)}
-        result, _ = _worker("ingest", system, args)
-        seconds[system] = result["seconds"]
-        sentences = result.get("sentences", sentences)
-        parsing = result.get("parsing", parsing)
+    progress("ingest with the real model")
+    results = _ingest(source, folder, "ingest")
+    seconds = {system: results[system]["seconds"] for system in SYSTEMS}
+    sentences = results["briefbot"]["sentences"]
+    parsing = results["briefbot"]["parsing"]
     return [
         Figure(
             f"ingest, real model: sentences/s ({sentences} sentences)",
@@ -200,7 +222,29 @@ def _ingest_figures(
             seconds["briefbot"] - parsing,
             "s",
         ),
+        Figure(
+            f"ingest, real model: peak memory ({source.stat().st_size / 1e6:.1f} MB of documents)",
+            results["briefbot"]["max_rss_kb"] * 1024,
+            results["baseline"]["max_rss_kb"] * 1024,
+            "MB",
+        ),
     ]
+
+
+def _large_figure(
+    documents: Path, folder: Path, limit: int | None, progress: Callable[[str], None]
+) -> Figure:
+    source = _first_documents(documents, folder, limit, "large.jsonl")
+    progress(f"ingest with the real model: {source.stat().st_size / 1e6:.1f} MB")
+    results = _ingest(source, folder, "large")
+    sentences = results["briefbot"]["sentences"]
+    return Figure(
+        f"ingest, real model: peak memory, large input ({source.stat().st_size / 1e6:.1f} MB, "
+        f"{sentences:,} sentences)",
+        results["briefbot"]["max_rss_kb"] * 1024,
+        results["baseline"]["max_rss_kb"] * 1024,
+        "MB",
+    )
 
 
 def _size_figures(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,7 +13,15 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from retrieval.embedding.bundled import bundled_model_path
-from retrieval.embedding.query_encoder import QueryEncoder, export_onnx, mean_pooled, onnx_path
+from retrieval.embedding.onnx_encoder import (
+    OnnxEncoder,
+    export_in_child,
+    export_onnx,
+    mean_pooled,
+    onnx_path,
+    quantise,
+    quantised_path,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -25,6 +34,19 @@ SPECIAL_TOKENS = 2  # [CLS] and [SEP] around every text the model reads
 SLICE = 4 * BATCH_SIZE
 
 Precision = Literal["auto", "float32", "bfloat16"]
+# Who embeds briefings: "onnx", the ONNX export the questions use (bounded memory, no torch in
+# the process once the export exists); "int8", an int8 copy of it that questions use too (faster,
+# other vectors); or "torch", sentence-transformers as before, whose vectors "onnx" matches to
+# cosine 0.99999.
+Backend = Literal["onnx", "int8", "torch"]
+
+
+def cpu_count() -> int:
+    """Cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def cpu_has_bfloat16() -> bool:
@@ -56,6 +78,10 @@ class SentenceEmbeddings(Embeddings):
 
     `precision="auto"` computes in bfloat16 where the CPU does that natively: about 1.8x the
     speed of float32 here, with vectors at cosine 0.99998 to the float32 ones (README).
+
+    With `backend="onnx"` and a model directory and cache to keep the export in, briefings are
+    embedded from the ONNX export as questions are (onnx_encoder.py): torch is loaded only to
+    make the export once, and memory stays bounded however much is ingested.
     """
 
     def __init__(
@@ -66,6 +92,7 @@ class SentenceEmbeddings(Embeddings):
         *,
         model_dir: Path | None = None,
         query_cache: Path | None = None,
+        backend: Backend = "onnx",
     ) -> None:
         self._model = None if callable(model) and not hasattr(model, "encode") else model
         self._loader = model if self._model is None else None
@@ -75,6 +102,7 @@ class SentenceEmbeddings(Embeddings):
         # ingest) made it fail with "Unable to create tensor". Two threads would not share
         # the two cores any faster than one anyway.
         self._busy = threading.Lock()
+        self._exporting = threading.Lock()  # one export at a time
         self.batch_size = batch_size
         self.precision = precision
         self._bfloat16: bool | None = None
@@ -86,7 +114,10 @@ class SentenceEmbeddings(Embeddings):
             if model_dir is not None and query_cache is not None and mean_pooled(model_dir)
             else None
         )
-        self._query_encoder: QueryEncoder | None = None
+        self._query_encoder: OnnxEncoder | None = None
+        self.backend = backend
+        self._document_encoder: OnnxEncoder | None = None
+        self._dimension: int | None = None
 
     @property
     def uses_bfloat16(self) -> bool:
@@ -118,30 +149,75 @@ class SentenceEmbeddings(Embeddings):
         except Exception:  # questions then use this model, only slower to start
             log.warning("could not export the model for questions", exc_info=True)
 
+    def _exported(self) -> Path | None:
+        """The ONNX export, made now if it is not there yet: by a child process where this
+        one has not loaded the model (so that it never holds torch), else from the model."""
+        if self._onnx is None:
+            return None
+        if not self._onnx.exists() and self._model is None:
+            assert self._model_dir is not None
+            with self._exporting:
+                if not self._onnx.exists() and not export_in_child(self._model_dir, self._onnx):
+                    _ = self.model  # loads the model, which exports it or says why not
+        if not self._onnx.exists():
+            return None
+        if self.backend != "int8":
+            return self._onnx
+        target = quantised_path(self._onnx)
+        with self._exporting:
+            if not target.exists():
+                quantise(self._onnx, target)
+        return target
+
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (or topics): with the ONNX export when there is one, which spares a
         process that only answers questions from loading torch; else as encode() does."""
-        if self._query_encoder is None and self._onnx is not None:
-            if not self._onnx.exists() and self._model is None:
-                _ = self.model  # loads the model, which exports it for the next processes
-            if self._onnx.exists():
-                with self._lock:
-                    if self._query_encoder is None:
-                        assert self._model_dir is not None
-                        self._query_encoder = QueryEncoder(self._onnx, self._model_dir)
+        if self._query_encoder is None and (exported := self._exported()) is not None:
+            with self._lock:
+                if self._query_encoder is None:
+                    assert self._model_dir is not None
+                    self._query_encoder = OnnxEncoder(exported, self._model_dir)
         if self._query_encoder is not None:
             return self._query_encoder.encode(texts)
         return self.encode(texts)
 
     @property
+    def vector_kind(self) -> str:
+        """What the vectors are: "int8" from the int8 export; "float32" from torch or the
+        float32 export, which agree to cosine 0.99999 and so may share a store."""
+        return "int8" if self.backend == "int8" else "float32"
+
+    @property
+    def documents(self) -> OnnxEncoder | None:
+        """The ONNX encoder for briefings (all cores, no memory arena), or None where they go
+        through torch: backend "torch", or no export possible."""
+        if self.backend == "torch" or self._document_encoder is not None:
+            return self._document_encoder
+        exported = self._exported()
+        if exported is not None:
+            with self._lock:
+                if self._document_encoder is None:
+                    assert self._model_dir is not None
+                    self._document_encoder = OnnxEncoder(
+                        exported, self._model_dir, threads=cpu_count(), arena=False
+                    )
+        return self._document_encoder
+
+    @property
     def max_tokens(self) -> int:
         """Word pieces the model reads; anything longer is never embedded."""
+        if (documents := self.documents) is not None:
+            return documents.max_tokens
         return int(self.model.max_seq_length or 256)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts as a (n, dim) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if (documents := self.documents) is not None:
+            # Questions have a session of their own (encode_query), so they never wait for
+            # this; all texts at once are sorted by length into the fewest padded batches.
+            return documents.encode(texts)
         import torch
 
         model, parts = self.model, []
@@ -169,6 +245,14 @@ class SentenceEmbeddings(Embeddings):
     @property
     def dimension(self) -> int:
         """Length of one embedding vector."""
+        if self._dimension is None:
+            if (documents := self.documents) is not None:
+                self._dimension = int(documents.encode(["dimension"]).shape[1])
+            else:
+                self._dimension = self._model_dimension()
+        return self._dimension
+
+    def _model_dimension(self) -> int:
         model = self.model
         # sentence-transformers 6 renamed the method; older releases only have the first name.
         dimension = getattr(model, "get_embedding_dimension", None) or (
@@ -185,6 +269,8 @@ class SentenceEmbeddings(Embeddings):
         splits at white space first, so texts joined by white space have the sum of these."""
         if not texts:
             return []
+        if (documents := self.documents) is not None:
+            return documents.token_counts(texts)
         model = self.model
         with self._busy:
             found = model.tokenizer(list(texts), add_special_tokens=False, truncation=False)

@@ -162,6 +162,19 @@ class Catalogue:
             db.execute("UPDATE meta SET value = ? WHERE key = 'url_rules'", (rules,))
         return sum(len(others) for _, others in groups)
 
+    def vector_kind(self, kind: str) -> str:
+        """The kind of vectors this store holds ("float32" or "int8": which encoder made them,
+        since questions must be embedded alike): the one recorded, else `kind`, now recorded.
+        A store with briefings but no record is from before int8 existed: float32."""
+        with self._write() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
+            if found is not None:
+                return str(found[0])
+            (briefings,) = db.execute("SELECT value FROM meta WHERE key = 'briefings'").fetchone()
+            held = kind if int(briefings) == 0 else "float32"
+            db.execute("INSERT INTO meta VALUES ('vectors', ?)", (held,))
+        return held
+
     def add_aliases(self, briefing_id: str, aliases: Sequence[str]) -> None:
         """Other ids that name this briefing from now on (index/articles.py)."""
         with self._write() as db:

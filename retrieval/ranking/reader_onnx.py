@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.embedding.query_encoder import cpu_session
+from retrieval.embedding.onnx_encoder import cpu_session
 
 log = logging.getLogger(__name__)
 

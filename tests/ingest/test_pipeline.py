@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
+from typing import Any
 
 from ingest.fetch import UrlFetcher
-from ingest.pipeline import Ingester
+from ingest.pipeline import BATCH_SIZE, Ingester
 from tests.conftest import SAMPLE
 
 
@@ -62,3 +64,48 @@ def test_listeners_hear_only_new_or_changed_briefings(ingester: Ingester) -> Non
     with UrlFetcher() as fetcher:
         ingester.ingest_sources([str(SAMPLE), str(SAMPLE)], fetcher)
     assert [r.status for r in heard] == ["added"]
+
+
+def _archive(path: Path, count: int, bad_line: int | None = None) -> Path:
+    rows = [
+        json.dumps({"id": f"n{i}", "title": f"Note {i}", "text": f"Round {i} of talks ended."})
+        for i in range(count)
+    ]
+    if bad_line is not None:
+        rows[bad_line - 1] = "{not json"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_a_jsonl_archive_is_read_as_it_is_stored(ingester: Ingester, tmp_path: Path) -> None:
+    """Never the whole archive in memory: when the first batch's results come, the reader has
+    read only that batch (and the check of the whole file before it)."""
+    archive = _archive(tmp_path / "archive.jsonl", 3 * BATCH_SIZE + 5)
+    handed: list[str] = []
+    store = ingester.store
+    original = store.write_many
+
+    def write_many(batch: Any) -> Any:
+        handed.extend(rows.record.id for rows in batch)
+        return original(batch)
+
+    store.write_many = write_many  # type: ignore[method-assign]
+    with UrlFetcher() as fetcher:
+        stream = ingester.stream_sources([str(archive)], fetcher)
+        first = [next(stream) for _ in range(BATCH_SIZE)]
+        assert len(handed) == BATCH_SIZE  # one batch stored, the rest not yet read
+        rest = list(stream)
+    assert [r.status for r in first + rest] == ["added"] * (3 * BATCH_SIZE + 5)
+    assert len(handed) == 3 * BATCH_SIZE + 5
+    assert store.record(f"n{3 * BATCH_SIZE + 4}") is not None
+
+
+def test_a_bad_line_fails_the_archive_before_any_of_it_is_stored(
+    ingester: Ingester, tmp_path: Path
+) -> None:
+    archive = _archive(tmp_path / "archive.jsonl", 2 * BATCH_SIZE, bad_line=2 * BATCH_SIZE - 1)
+    with UrlFetcher() as fetcher:
+        results = ingester.ingest_sources([str(archive), str(SAMPLE)], fetcher)
+    assert [r.status for r in results] == ["failed", "added"]
+    assert f"line {2 * BATCH_SIZE - 1}" in results[0].error
+    assert ingester.store.record("n0") is None

@@ -25,9 +25,18 @@ def test_the_bench_measures_every_figure_beside_the_baseline(tmp_path: Path) -> 
     documents.write_text("".join(json.dumps(d) + "\n" for d in DOCUMENTS))
     (tmp_path / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS))
     stages: list[str] = []
-    figures = run_bench(documents, sizes=(120, 240), questions=2, progress=stages.append)
+    figures = run_bench(
+        documents,
+        sizes=(120, 240),
+        questions=2,
+        large=documents,
+        large_documents=2,
+        progress=stages.append,
+    )
     labels = [f.label for f in figures]
     assert any("word pieces/s" in label for label in labels)
+    assert sum("peak memory" in label and "ingest" in label for label in labels) == 2
+    assert any("large input" in label and "4 sentences" in label for label in labels)
     for size in ("120", "240"):
         assert any(label.startswith(f"{size} sentences") and "p95" in label for label in labels)
     assert "peak memory growth per 100k sentences" in labels

@@ -1,4 +1,4 @@
-"""Questions embedded from the ONNX export agree with the torch model, without loading it."""
+"""Texts embedded from the ONNX export agree with the torch model, without loading it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from retrieval.embedding.model import SentenceEmbeddings, bundled_model_path, load_model
-from retrieval.embedding.query_encoder import QueryEncoder, export_onnx, mean_pooled, onnx_path
+from retrieval.embedding.onnx_encoder import (
+    OnnxEncoder,
+    export_onnx,
+    length_batches,
+    mean_pooled,
+    onnx_path,
+)
 
 QUESTIONS = [
     "What did Russia propose?",
@@ -61,7 +67,7 @@ def test_pooling_configurations_old_and_new_are_read(
 def test_exported_vectors_agree_with_the_torch_model(
     exported: Path, embeddings: SentenceEmbeddings
 ) -> None:
-    encoder = QueryEncoder(onnx_path(bundled_model_path(), exported), bundled_model_path())
+    encoder = OnnxEncoder(onnx_path(bundled_model_path(), exported), bundled_model_path())
     onnx = encoder.encode(QUESTIONS)
     torch = embeddings.encode(QUESTIONS)  # bfloat16 where the CPU has it, as stored sentences
     assert onnx.shape == torch.shape
@@ -99,5 +105,58 @@ def test_a_model_whose_export_drops_an_input_still_encodes(tmp_path: Path) -> No
     )
     torch_vectors = embeddings.encode(QUESTIONS)  # loads the model, which exports it
     assert onnx_path(folder, tmp_path / "models").exists()
-    onnx_vectors = QueryEncoder(onnx_path(folder, tmp_path / "models"), folder).encode(QUESTIONS)
+    onnx_vectors = OnnxEncoder(onnx_path(folder, tmp_path / "models"), folder).encode(QUESTIONS)
     assert float((onnx_vectors * torch_vectors).sum(axis=1).min()) > 0.999
+
+
+LONG = " ".join(
+    f"Delegates met for round {i} in Istanbul and agreed to exchange prisoners." for i in range(40)
+)
+DOCUMENTS = [*QUESTIONS, LONG, "Short.", LONG[:600], "The ceasefire held overnight in Kharkiv."]
+
+
+@pytest.mark.parametrize(
+    ("lengths", "budget", "most"),
+    [([5, 300, 7, 7, 120, 9, 64], 256, 4), ([1] * 10, 100, 3), ([50, 40, 30], 10, 8), ([], 8, 2)],
+)
+def test_length_batches_cover_every_text_once_within_the_budget(
+    lengths: list[int], budget: int, most: int
+) -> None:
+    batches = length_batches(lengths, budget, most)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= most
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= budget
+
+
+def test_briefings_are_embedded_from_the_export_without_loading_the_model(
+    exported: Path, embeddings: SentenceEmbeddings
+) -> None:
+    loads: list[int] = []
+
+    def loader() -> Any:
+        loads.append(1)
+        return load_model()
+
+    onnx = SentenceEmbeddings(
+        loader, model_dir=bundled_model_path(), query_cache=exported, backend="onnx"
+    )
+    vectors = onnx.encode(DOCUMENTS)  # sorted by length into batches, returned in order
+    expected = embeddings.encode(DOCUMENTS)
+    assert float((vectors * expected).sum(axis=1).min()) > 0.999
+    assert onnx.token_counts(DOCUMENTS) == embeddings.token_counts(DOCUMENTS)
+    assert onnx.max_tokens == embeddings.max_tokens and onnx.dimension == 384
+    assert loads == []
+
+
+def test_the_torch_backend_keeps_the_vectors_of_before(exported: Path, model: Any) -> None:
+    before = SentenceEmbeddings(model, precision="float32").encode(DOCUMENTS)
+    kept = SentenceEmbeddings(
+        lambda: model,
+        precision="float32",
+        model_dir=bundled_model_path(),
+        query_cache=exported,
+        backend="torch",
+    )
+    assert np.array_equal(kept.encode(DOCUMENTS), before)
+    assert kept.documents is None
