@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from ingest.chunking import build_chunks
 from ingest.errors import IngestError
@@ -23,6 +24,28 @@ from retrieval.language.speakers import readings
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
 log = logging.getLogger(__name__)
+
+
+def _libc() -> Any:
+    """glibc, where this runs on it (for malloc_trim); None elsewhere."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
+
+
+def give_back_memory() -> None:
+    """Return the heap a stored batch freed to the system: glibc keeps freed memory for reuse,
+    and the next batch's buffers (of other sizes) then land beside it, so a long ingest's
+    resident memory crept up batch by batch."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 
@@ -182,6 +205,7 @@ class Ingester:
         else:
             for i, rows in ready:
                 results[i] = self._stored(batch[i], rows, existing.get(batch[i].id))
+        give_back_memory()
         for i in range(len(batch)):
             yield results[i]
 

@@ -179,16 +179,22 @@ def _first_documents(documents: Path, folder: Path, limit: int | None, name: str
     return source
 
 
-def _ingest(source: Path, folder: Path, tag: str) -> dict[str, dict[str, Any]]:
-    """Each system's ingest of source with the real model, in a process of its own."""
+def _ingest(source: Path, folder: Path, tag: str, *, before: bool = False) -> dict[str, Any]:
+    """Each system's ingest of source with the real model, in a process of its own; with
+    `before`, briefbot's also as it embedded before issue 24 (EMBEDDING_BACKEND=torch)."""
     model = str(bundled_model_path())
+    runs = [(system, system, "onnx") for system in SYSTEMS]
+    if before:
+        runs.append(("torch", "briefbot", "torch"))
     results = {}
-    for system in SYSTEMS:
-        data = str(folder / f"{tag}-{system}")
-        result, _ = _worker(
-            "ingest", system, {"data": data, "model": model, "documents": str(source)}
-        )
-        results[system] = result
+    for name, system, backend in runs:
+        args = {
+            "data": str(folder / f"{tag}-{name}"),
+            "model": model,
+            "documents": str(source),
+            "backend": backend,
+        }
+        results[name], _ = _worker("ingest", system, args)
     return results
 
 
@@ -198,8 +204,8 @@ def _ingest_figures(
     source = _first_documents(documents, folder, limit, "ingest.jsonl")
     pieces = _word_pieces(source)
     progress("ingest with the real model")
-    results = _ingest(source, folder, "ingest")
-    seconds = {system: results[system]["seconds"] for system in SYSTEMS}
+    results = _ingest(source, folder, "ingest", before=True)
+    seconds = {name: results[name]["seconds"] for name in results}
     sentences = results["briefbot"]["sentences"]
     parsing = results["briefbot"]["parsing"]
     return [
@@ -213,6 +219,13 @@ def _ingest_figures(
             f"ingest, real model: word pieces/s ({pieces} in the text)",
             pieces / seconds["briefbot"],
             pieces / seconds["baseline"],
+            "/s",
+        ),
+        Figure(
+            "ingest, real model: sentences/s, and in the baseline column briefbot's with "
+            "EMBEDDING_BACKEND=torch (as before issue 24)",
+            sentences / seconds["briefbot"],
+            sentences / seconds["torch"],
             "/s",
         ),
         Figure(

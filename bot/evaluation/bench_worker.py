@@ -27,10 +27,16 @@ BASELINE_K = 4
 BASELINE_BATCH = 5_000
 
 
-def _settings(data: Path, model: str) -> Any:
+def _settings(data: Path, model: str, backend: str = "onnx") -> Any:
     from bot.settings import Settings
 
-    return Settings(_env_file=None, data_dir=data, embedding_model=model, chroma_host="")  # type: ignore[call-arg]
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data,
+        embedding_model=model,
+        chroma_host="",
+        embedding_backend=backend,  # type: ignore[arg-type]
+    )
 
 
 def _briefings(path: Path) -> list[Any]:
@@ -139,7 +145,7 @@ def ingest(system: str, args: dict[str, Any]) -> dict[str, Any]:
         from bot.services import build_services
         from retrieval.language.parser import parser
 
-        services = build_services(_settings(data, model))
+        services = build_services(_settings(data, model, args.get("backend", "onnx")))
         services.store.embeddings.encode(["warm up"])
         parser().parse(["Loading is not counted, the model's neither."])
         parsing = parser().seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+
 import pytest
 
 from bot.services import build_services
