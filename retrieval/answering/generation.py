@@ -29,7 +29,6 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from retrieval.answering.background_stream import background_stream
@@ -202,6 +201,9 @@ def openai_writer(
     *, model: str, base_url: str | None, api_key: str, timeout: float, max_tokens: int
 ) -> AnswerWriter:
     """A writer over any OpenAI-compatible server, through langchain-openai."""
+    # Imported here: langchain-openai takes seconds to import, and only this provider needs it.
+    from langchain_openai import ChatOpenAI
+
     chat = ChatOpenAI(
         model=model,
         base_url=base_url,

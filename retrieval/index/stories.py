@@ -24,7 +24,6 @@ import sqlite3
 from collections.abc import Sequence
 
 import numpy as np
-from datasketch import MinHash
 
 PERMUTATIONS = 63
 BANDS, ROWS = 21, 3
@@ -41,6 +40,9 @@ def signature(texts: Sequence[str]) -> np.ndarray:
         " ".join(words[i : i + SHINGLE_WORDS])
         for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
     }
+    # Imported here: datasketch pulls in scipy (a second of start-up), and only ingest needs it.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED)
     minhash.update_batch([s.encode("utf-8") for s in shingles if s])
     return np.asarray(minhash.hashvalues, dtype=np.uint64)
