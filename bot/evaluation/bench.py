@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from bot.evaluation.metrics import percentile
 from bot.evaluation.synthetic import corpus, sentence_pool, standin_model
 from bot.settings import child_environment
 from retrieval.embedding.model import bundled_model_path
+from retrieval.embedding.onnx_encoder import onnx_path
 
 SYSTEMS = ("briefbot", "baseline")
 
@@ -179,6 +181,17 @@ def _first_documents(documents: Path, folder: Path, limit: int | None, name: str
     return source
 
 
+def _share_exports(folder: Path, data: Path, model: str) -> None:
+    """Give a new data directory the export of `model` an earlier step made (DATA_DIR/models),
+    so that each step does not export the model again in a child process of its own (seconds
+    not measured, but waited for)."""
+    name = onnx_path(Path(model), data / "models").name
+    made = next(iter(folder.glob(f"*/models/{name}")), None)
+    if made is not None and not (data / "models" / name).exists():
+        (data / "models").mkdir(parents=True, exist_ok=True)
+        shutil.copy(made, data / "models" / name)
+
+
 def _ingest(source: Path, folder: Path, tag: str, *, before: bool = False) -> dict[str, Any]:
     """Each system's ingest of source with the real model, in a process of its own; with
     `before`, briefbot's also as it embedded before issue 24 (EMBEDDING_BACKEND=torch)."""
@@ -188,6 +201,8 @@ def _ingest(source: Path, folder: Path, tag: str, *, before: bool = False) -> di
         runs.append(("torch", "briefbot", "torch"))
     results = {}
     for name, system, backend in runs:
+        if system == "briefbot":
+            _share_exports(folder, folder / f"{tag}-{name}", model)
         args = {
             "data": str(folder / f"{tag}-{name}"),
             "model": model,
@@ -274,6 +289,8 @@ def _size_figures(
     results: dict[str, dict[str, Any]] = {}
     for system in SYSTEMS:
         data = folder / f"{system}-{size}"
+        if system == "briefbot":
+            _share_exports(folder, data, model)
         progress(f"{size:,} sentences: building the {system} store")
         _worker("build", system, {"data": str(data), "model": model, "corpus": str(texts)})
         progress(f"{size:,} sentences: asking the {system} store")
