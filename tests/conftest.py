@@ -40,6 +40,18 @@ def model():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def model_exports(model, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """A DATA_DIR/models folder holding the bundled model's ONNX export, made once from the
+    loaded model: copy it into a data directory to spare a process the export in a child."""
+    from retrieval.embedding.model import bundled_model_path
+    from retrieval.embedding.onnx_encoder import export_onnx, onnx_path
+
+    folder = tmp_path_factory.mktemp("models")
+    export_onnx(model[0].auto_model, onnx_path(bundled_model_path(), folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def embeddings(model) -> SentenceEmbeddings:  # type: ignore[no-untyped-def]
     return SentenceEmbeddings(model)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from tests.conftest import SAMPLE
 
 BRIEFBOT = Path(sys.executable).parent / "briefbot"
 LIMIT_KB = 1_200_000
+RECORDS = 80  # three batches and more: memory that grew batch by batch would show
 # Run the command and print the peak resident memory of its largest process, in kB.
 PEAK = (
     "import resource, subprocess, sys; "
@@ -34,8 +36,11 @@ def _archive(path: Path, records: int) -> Path:
     return path
 
 
-def test_an_archive_is_ingested_within_the_memory_bound(tmp_path: Path) -> None:
-    archive = _archive(tmp_path / "archive.jsonl", 150)
+def test_an_archive_is_ingested_within_the_memory_bound(
+    tmp_path: Path, model_exports: Path
+) -> None:
+    archive = _archive(tmp_path / "archive.jsonl", RECORDS)
+    shutil.copytree(model_exports, tmp_path / "data" / "models")  # as a store that has one
     env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING"}
     done = subprocess.run(
         [sys.executable, "-c", PEAK, str(BRIEFBOT), "ingest", str(archive)],
@@ -48,5 +53,5 @@ def test_an_archive_is_ingested_within_the_memory_bound(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     summary, result = done.stdout.strip().splitlines()[-2:]
     code, peak_kb = (int(x) for x in result.split())
-    assert code == 0 and summary.startswith("150 added"), done.stdout[-500:]
+    assert code == 0 and summary.startswith(f"{RECORDS} added"), done.stdout[-500:]
     assert peak_kb < LIMIT_KB, f"peak resident memory {peak_kb / 1e6:.2f} GB"
