@@ -160,6 +160,7 @@ class SentenceEmbeddings(Embeddings):
                 if not self._onnx.exists() and not export_in_child(self._model_dir, self._onnx):
                     _ = self.model  # loads the model, which exports it or says why not
         if not self._onnx.exists():
+            self._onnx = None  # no export to be had: torch from now on, not a try per call
             return None
         if self.backend != "int8":
             return self._onnx
