@@ -31,6 +31,7 @@ from retrieval.answering.generation import AnswerWriter, local_writer, openai_wr
 from retrieval.answering.timeline import TimelineEntry, asks_for_timeline, timeline
 from retrieval.embedding.model import SentenceEmbeddings, bundled_model_path, load_model
 from retrieval.errors import BriefbotError
+from retrieval.index.backlog import ReadingBacklog
 from retrieval.index.catalogue import Catalogue
 from retrieval.index.chroma_client import ChromaHandle, open_embedded, open_server
 from retrieval.index.store import BriefingStore
@@ -55,6 +56,7 @@ class Services:
     state: BotState
     alerter: Alerter
     poller: FeedPoller
+    backlog: ReadingBacklog  # briefings a bulk import stored unread (retrieval/index/backlog.py)
     policy: AnswerPolicy = field(default_factory=AnswerPolicy)
     writer: AnswerWriter | None = None  # LLM_PROVIDER: answers written by a language model
     sources: int = 6  # LLM_SOURCES: how many top sentences the writer is given
@@ -89,6 +91,7 @@ class Services:
 
     def close(self) -> None:
         """Release the fetcher, the state database and the store (and its lock)."""
+        self.backlog.stop()
         self.fetcher.close()
         self.state.close()
         self.store.catalogue.close()
@@ -176,6 +179,7 @@ def build_services(settings: Settings, *, model: Any = None) -> Services:
         state=state,
         alerter=Alerter(store, state),
         poller=FeedPoller(state, ingester, fetcher),
+        backlog=ReadingBacklog(catalogue),
         policy=policy,
         writer=build_writer(settings),
         sources=settings.llm_sources,

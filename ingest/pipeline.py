@@ -8,19 +8,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TextIO
 
+from ingest.bulk import BulkSplitter, Split
 from ingest.chunking import build_chunks
 from ingest.errors import IngestError
 from ingest.fetch import UrlFetcher
 from ingest.identity import content_version
 from ingest.loaders import expand_sources, stream_source
-from ingest.sentences import lines_of, split_sentences
+from ingest.sentences import sentences_of
 from retrieval.errors import BriefbotError
 from retrieval.index.articles import text_key
 from retrieval.index.store import BriefingRows, BriefingStore
-from retrieval.language import furniture
-from retrieval.language.parser import parser
-from retrieval.language.periods import event_day
-from retrieval.language.speakers import readings
 from retrieval.types import Briefing, BriefingRecord, Sentence
 
 log = logging.getLogger(__name__)
@@ -52,6 +49,8 @@ Status = Literal["added", "updated", "unchanged", "failed"]
 # Briefings stored per batch by ingest_many: enough to fill the model's batches of 64 sentences
 # and Chroma's inserts, few enough that progress moves and a failed batch is cheap to retry.
 BATCH_SIZE = 32
+# A bulk import's batches: larger writes, fewer transactions.
+BULK_BATCH_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -63,32 +62,6 @@ class IngestResult:
     briefing: Briefing | None = None
     sentence_count: int = 0
     error: str = ""
-
-
-def sentences_of(briefing: Briefing) -> list[Sentence]:
-    """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, who said each
-    one when it reports someone's words, what the parser read in it, and whether it is page
-    furniture (a heading, caption, promo or byline: kept for context, never quoted)."""
-    spans = split_sentences(briefing.text)
-    texts = [briefing.text[start:end] for start, end in spans]
-    kinds = furniture.kinds(texts, lines_of(briefing.text, spans), parser().verbs)
-    return [
-        Sentence(
-            id=f"{briefing.id}:s{i}",
-            briefing_id=briefing.id,
-            index=i,
-            text=text,
-            start=start,
-            end=end,
-            speaker=speaker,
-            reading=reading,
-            event=event_day(text, briefing.published) if briefing.published else None,
-            furniture=kind,
-        )
-        for i, ((start, end), text, (speaker, reading), kind) in enumerate(
-            zip(spans, texts, readings(texts), kinds, strict=True)
-        )
-    ]
 
 
 class Ingester:
@@ -123,21 +96,22 @@ class Ingester:
         order, as each batch is stored. A failure never stops the rest: if a batch cannot be
         written, its briefings are tried one by one, so the error lands on the right one.
         """
-        pending: list[Briefing] = []
-        keys: set[str] = set()  # the pending briefings' ids and text keys
-        for briefing in briefings:
-            # A second copy of a pending briefing (the same id, or the same words) waits for
-            # the first to be stored: then it is an update of it, or the same text again.
-            key = text_key(briefing.text)
-            if briefing.id in keys or key in keys:
-                yield from self._ingest_batch(pending)
-                pending, keys = [], set()
-            pending.append(briefing)
-            keys |= {briefing.id, key}
-            if len(pending) >= batch_size:
-                yield from self._ingest_batch(pending)
-                pending, keys = [], set()
-        yield from self._ingest_batch(pending)
+        for batch in _batches(briefings, batch_size):
+            yield from self._ingest_batch(batch)
+
+    def bulk(
+        self,
+        briefings: Iterable[Briefing],
+        batch_size: int = BULK_BATCH_SIZE,
+        workers: int | None = None,
+    ) -> Iterator[IngestResult]:
+        """ingest_many for a large import: sentences are split in `workers` processes (all
+        cores by default) while this one embeds and writes, and spaCy's parse is left to the
+        reading backlog (retrieval/index/backlog.py), so the briefings are stored `unread`:
+        searchable at once, their speakers and actors filled in later."""
+        with BulkSplitter(workers) as splitter:
+            for batch, split in splitter.ahead(_batches(briefings, batch_size)):
+                yield from self._ingest_batch(batch, split)
 
     def _identify(self, batch: list[Briefing]) -> tuple[list[Briefing], set[int]]:
         """The briefings under the ids of the stored articles they are (an earlier id, the
@@ -168,7 +142,11 @@ class Ingester:
         log.info("briefing %s is stored already as %s", briefing.aliases[-1], briefing.id)
         return IngestResult(briefing.source, "unchanged", briefing, count)
 
-    def _ingest_batch(self, batch: list[Briefing]) -> Iterator[IngestResult]:
+    def _ingest_batch(
+        self, batch: list[Briefing], split: list[Split] | None = None
+    ) -> Iterator[IngestResult]:
+        """Store a batch; with `split` (a bulk import), each briefing's sentences as split
+        unread in another process, or why they could not be."""
         if not batch:
             return
         try:
@@ -187,7 +165,9 @@ class Ingester:
                     results[i] = self._failure(briefing, e)
                 continue
             try:
-                rows = self._prepare(briefing, existing.get(briefing.id))
+                rows = self._prepare(
+                    briefing, existing.get(briefing.id), None if split is None else split[i]
+                )
             except Exception as e:
                 results[i] = self._failure(briefing, e)
                 continue
@@ -209,12 +189,18 @@ class Ingester:
         for i in range(len(batch)):
             yield results[i]
 
-    def _prepare(self, briefing: Briefing, existing: BriefingRecord | None) -> BriefingRows | None:
-        """The rows to store for briefing, or None when this very version is already stored."""
+    def _prepare(
+        self, briefing: Briefing, existing: BriefingRecord | None, split: Split | None = None
+    ) -> BriefingRows | None:
+        """The rows to store for briefing, or None when this very version is already stored;
+        `split`: its sentences split unread elsewhere (a bulk import), or why they could not
+        be."""
         version = content_version(briefing)
         if existing is not None and existing.version == version:
             return None
-        sentences = sentences_of(briefing)
+        if isinstance(split, str):
+            raise IngestError(briefing.source, split)
+        sentences = sentences_of(briefing) if split is None else _under_id(split, briefing.id)
         if not sentences:
             raise IngestError(briefing.source, "it has no sentences to index")
         embeddings = self.store.embeddings
@@ -237,6 +223,7 @@ class Ingester:
             tuple(c for c, _ in chunks),
             tuple(t for _, t in chunks),
             briefing.aliases,
+            unread=split is not None,
         )
 
     def _stored(
@@ -269,15 +256,24 @@ class Ingester:
         return results
 
     def stream_sources(
-        self, sources: Iterable[str], fetcher: UrlFetcher, *, stdin: TextIO | None = None
+        self,
+        sources: Iterable[str],
+        fetcher: UrlFetcher,
+        *,
+        stdin: TextIO | None = None,
+        bulk: bool = False,
     ) -> Iterator[IngestResult]:
         """Ingest each file, directory, URL or '-' (stdin), yielding a result per briefing (or
         per failed source) in the sources' order, as each batch is stored.
 
         The briefings of all sources share batches (a directory of a thousand small files is
         stored in a few dozen writes, not a thousand), and only one batch is held at a time: a
-        .jsonl archive of any size is read as it is stored.
+        .jsonl archive of any size is read as it is stored. With `bulk`, as `bulk` stores
+        them (a few batches held; a failed source reported when it is met).
         """
+        if bulk:
+            yield from self._stream_bulk(sources, fetcher, stdin)
+            return
         pending: list[Briefing | IngestResult] = []  # loaded briefings and failed sources
         loaded = 0
 
@@ -295,6 +291,25 @@ class Ingester:
                     yield from flush()
                     loaded = 0
         yield from flush()
+
+    def _stream_bulk(
+        self, sources: Iterable[str], fetcher: UrlFetcher, stdin: TextIO | None
+    ) -> Iterator[IngestResult]:
+        failed: list[IngestResult] = []
+
+        def loaded() -> Iterator[Briefing]:
+            for source in expand_sources(list(sources)):
+                for entry in self._load_source(source, fetcher, stdin):
+                    if isinstance(entry, IngestResult):
+                        failed.append(entry)
+                    else:
+                        yield entry
+
+        for result in self.bulk(loaded()):
+            yield from failed
+            failed.clear()
+            yield result
+        yield from failed
 
     @staticmethod
     def _load_source(
@@ -325,3 +340,31 @@ class Ingester:
         return IngestResult(
             briefing.source, "failed", briefing, error=f"unexpected error ({type(error).__name__})"
         )
+
+
+def _batches(briefings: Iterable[Briefing], batch_size: int) -> Iterator[list[Briefing]]:
+    """The briefings in batches of batch_size. A second copy of a pending briefing (the same
+    id, or the same words) starts a new batch, so that it is stored after the first: then it
+    is an update of it, or the same text again."""
+    pending: list[Briefing] = []
+    keys: set[str] = set()  # the pending briefings' ids and text keys
+    for briefing in briefings:
+        key = text_key(briefing.text)
+        if briefing.id in keys or key in keys:
+            yield pending
+            pending, keys = [], set()
+        pending.append(briefing)
+        keys |= {briefing.id, key}
+        if len(pending) >= batch_size:
+            yield pending
+            pending, keys = [], set()
+    if pending:
+        yield pending
+
+
+def _under_id(sentences: list[Sentence], briefing_id: str) -> list[Sentence]:
+    """Sentences split under the id a briefing came with, under the id it is stored as (the
+    stored article it turned out to be: retrieval/index/articles.py)."""
+    if not sentences or sentences[0].briefing_id == briefing_id:
+        return sentences
+    return [replace(s, id=f"{briefing_id}:s{s.index}", briefing_id=briefing_id) for s in sentences]

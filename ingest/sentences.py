@@ -1,9 +1,16 @@
-"""Splitting text into sentences with exact character offsets."""
+"""Splitting text into sentences with exact character offsets, and a briefing into the
+sentences that are stored."""
 
 from __future__ import annotations
 
 import re
 import threading
+
+from retrieval.language import furniture
+from retrieval.language.parser import parser
+from retrieval.language.periods import event_day
+from retrieval.language.speakers import readings
+from retrieval.types import Briefing, Reading, Sentence
 
 MAX_SENTENCE_CHARS = 600
 # pysbd's time grows faster than the length of what it is given (a 40 KB line without full
@@ -107,3 +114,35 @@ def lines_of(text: str, spans: list[tuple[int, int]]) -> list[str]:
             last = text.find("\n", last + 1)
         found.append(text[first : len(text) if last < 0 else last].strip())
     return found
+
+
+def sentences_of(briefing: Briefing, *, read: bool = True) -> list[Sentence]:
+    """The briefing's sentences with ids `briefing_id:sN`, offsets into its text, who said each
+    one when it reports someone's words, what the parser read in it, and whether it is page
+    furniture (a heading, caption, promo or byline: kept for context, never quoted).
+
+    Without `read` (a bulk import) the parser is not run: no speakers, no readings, and
+    furniture is judged by words and line alone; the reading backlog parses them later
+    (retrieval/index/backlog.py)."""
+    spans = split_sentences(briefing.text)
+    texts = [briefing.text[start:end] for start, end in spans]
+    lines = lines_of(briefing.text, spans)
+    kinds = furniture.kinds(texts, lines, parser().verbs if read else None)
+    found = readings(texts) if read else [("", Reading())] * len(texts)
+    return [
+        Sentence(
+            id=f"{briefing.id}:s{i}",
+            briefing_id=briefing.id,
+            index=i,
+            text=text,
+            start=start,
+            end=end,
+            speaker=speaker,
+            reading=reading,
+            event=event_day(text, briefing.published) if briefing.published else None,
+            furniture=kind,
+        )
+        for i, ((start, end), text, (speaker, reading), kind) in enumerate(
+            zip(spans, texts, found, kinds, strict=True)
+        )
+    ]

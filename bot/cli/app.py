@@ -82,6 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="add briefings from files, directories, URLs or - (stdin)")
     p.add_argument("sources", nargs="+", metavar="PATH|URL|-")
+    p.add_argument(
+        "--bulk",
+        action="store_true",
+        help="a large archive: split on every core and leave the parse (who said, who acts) "
+        "for later (`briefbot read`, or the bot in the background)",
+    )
+
+    sub.add_parser(
+        "read",
+        help="parse the briefings a bulk ingest stored unread (speakers, actors, entities)",
+    )
 
     p = sub.add_parser("ask", help="answer one question with cited sentences")
     p.add_argument("question")
@@ -209,6 +220,7 @@ def commands() -> dict[str, Callable[[Invocation], int]]:
 
     return {
         "ingest": briefings.cmd_ingest,
+        "read": briefings.cmd_read,
         "ask": briefings.cmd_ask,
         "list": briefings.cmd_list,
         "who": briefings.cmd_who,

@@ -58,8 +58,9 @@ def cmd_ingest(run: Invocation) -> int:
         transient=True,
     ) as progress:
         task = progress.add_task("ingesting…", total=planned(run.args.sources))
+        bulk = bool(getattr(run.args, "bulk", False))
         stream = services.ingester.stream_sources(
-            run.args.sources, services.fetcher, stdin=sys.stdin
+            run.args.sources, services.fetcher, stdin=sys.stdin, bulk=bulk
         )
         for result in stream:
             counts[result.status] += 1
@@ -78,7 +79,44 @@ def cmd_ingest(run: Invocation) -> int:
             line = f"{r.status:9} {r.briefing.id}  {r.briefing.title}  ({count})"
             out.print(line, markup=False)
     out.print(", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed")))
+    unread = services.backlog.remaining() if bulk else 0
+    if unread:
+        out.print(
+            f"{counted(unread, 'briefing')} stored unread: searchable now; who said and did what "
+            "follows when `briefbot read` runs, or the bot reads them in the background."
+        )
     return 1 if counts["failed"] else 0
+
+
+def cmd_read(run: Invocation) -> int:
+    """Parse the briefings a bulk ingest stored unread, with a progress bar."""
+    services = run.services()
+    backlog = services.backlog
+    total = backlog.remaining()
+    if not total:
+        run.out.print("No briefings wait to be read.")
+        return 0
+    started = time.monotonic()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading…", total=total)
+
+        def advance(read: int) -> None:
+            done = progress.tasks[0].completed + read
+            rate = done / max(time.monotonic() - started, 1e-9)
+            progress.update(task, advance=read, description=f"{rate:,.1f} briefings/s")
+
+        read = backlog.read_all(advance)
+    run.out.print(f"Read {counted(read, 'briefing')}; {backlog.remaining()} left.")
+    return 0
 
 
 def planned(sources: list[str]) -> int | None:

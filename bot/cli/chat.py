@@ -23,6 +23,7 @@ CHAT_HELP = """Type a question and press Enter. Commands:
 def cmd_chat(run: Invocation) -> int:
     """An interactive loop over the same answer chain as every other front end."""
     services, out = run.services(), run.out
+    services.backlog.start()  # briefings a bulk import left unread, parsed when idle
     count = len(services.store.records())
     out.print(
         f"briefbot chat: {counted(count, 'briefing')} stored. Ask a question, /help for commands, "

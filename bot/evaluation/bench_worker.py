@@ -1,7 +1,8 @@
 """One measured step of `briefbot bench`, in a process of its own (so start-up and peak memory
 are its own): `python -m bot.evaluation.bench_worker STEP SYSTEM JSON-ARGS`.
 
-    build   SYSTEM   store a corpus (.jsonl) in a fresh data directory
+    build   SYSTEM   store a corpus (.jsonl) in a fresh data directory (briefbot: a bulk import,
+                     its parse left unread)
     query   SYSTEM   open that store as a new process does, answer the first question, then
                      the rest, then store one more briefing and answer once more
     ingest  SYSTEM   store documents with the real model (the model's loading not counted)
@@ -83,7 +84,7 @@ def build(system: str, args: dict[str, Any]) -> dict[str, Any]:
 
         services = build_services(_settings(data, model))
         try:
-            stored = sum(r.sentence_count for r in services.ingester.ingest_many(briefings))
+            stored = sum(r.sentence_count for r in services.ingester.bulk(briefings))
         finally:
             services.close()
         return {"seconds": time.perf_counter() - started, "sentences": stored}

@@ -184,6 +184,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         except TelegramError as e:  # e.g. an admin who never opened a chat with the bot
             log.warning("command menu for %s not set: %s", scope.type, e.message)
     start_jobs(app)
+    deps.services.backlog.start()  # briefings a bulk import left unread, parsed when idle
     log.info("bot @%s ready", app.bot.username)
 
 

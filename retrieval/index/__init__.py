@@ -8,6 +8,8 @@
     lexical.py           the lexical index: the FTS5 query and the term counts (IDF)
     entities.py          the people and groups sentences name: one entity per person whatever
                          the spelling, who said each sentence and who acts in it
+    backlog.py           ReadingBacklog: the parse of briefings a bulk import stored unread,
+                         done later, a few at a time
     sqlite.py            WAL, write transactions, the migration runner (bot/state uses it too)
     chroma_client.py     opening Chroma: embedded (guarded by a lock) or a server
     registry_upgrade.py  stores from before the catalogue, brought into it once

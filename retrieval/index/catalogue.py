@@ -34,14 +34,17 @@ from retrieval.index.schema import (
     RECORD_COLUMNS,
     SENTENCE_COLUMNS,
     Entry,
+    SentenceText,
     StoredSentence,
     day_number,
     prefixed,
     record_from_row,
+    store_readings,
     stored_from_row,
+    stored_text,
 )
 from retrieval.index.sqlite import migrate, use_write_ahead_log, write_transaction
-from retrieval.types import BriefingRecord
+from retrieval.types import BriefingRecord, Reading
 
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's transaction
 
@@ -179,6 +182,44 @@ class Catalogue:
         """Other ids that name this briefing from now on (index/articles.py)."""
         with self._write() as db:
             articles.add_aliases(db, briefing_id, aliases)
+
+    # -- the reading backlog (index/backlog.py) ----------------------------------------------
+
+    def unread(self, limit: int) -> list[tuple[str, str, list[SentenceText]]]:
+        """Up to `limit` briefings a bulk import stored unparsed, oldest first: (id, the token
+        of the version stored, its sentences)."""
+        try:
+            db = self._db()
+            found = db.execute(
+                "SELECT id, token FROM briefings WHERE unread = 1 ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+            return [(bid, token, stored_text(db, bid)) for bid, token in found]
+        except sqlite3.Error as e:
+            raise StoreError(f"The catalogue {self.path} could not be read: {e}") from e
+
+    def unread_count(self) -> int:
+        """How many briefings wait for the parser."""
+        return int(self._rows("SELECT count(*) FROM briefings WHERE unread = 1")[0][0])
+
+    def store_readings(
+        self,
+        briefing_id: str,
+        token: str,
+        rows: Sequence[SentenceText],
+        read: Sequence[tuple[str, Reading]],
+    ) -> bool:
+        """Store the readings of an unread briefing's sentences (`unread`), unless that version
+        was replaced or read meanwhile; whether they were stored."""
+        with self._write() as db:
+            live = db.execute(
+                "SELECT 1 FROM briefings WHERE id = ? AND token = ? AND unread = 1",
+                (briefing_id, token),
+            ).fetchone()
+            if live is None:
+                return False
+            store_readings(db, briefing_id, rows, read)
+            db.execute("UPDATE briefings SET unread = 0 WHERE id = ?", (briefing_id,))
+        return True
 
     # -- the registry -----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ Append new migrations; never edit one that shipped.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,7 +34,7 @@ from retrieval.index.sqlite import Migration
 from retrieval.language.furniture import kind_of
 from retrieval.language.periods import event_day
 from retrieval.language.speakers import readings
-from retrieval.types import Act, BriefingRecord, Sentence, parse_day
+from retrieval.types import Act, BriefingRecord, Reading, Sentence, parse_day
 
 
 def day_number(day: date | None) -> int:
@@ -151,18 +152,36 @@ def _m003_entities(db: sqlite3.Connection) -> None:
     )
     briefing_ids = [bid for (bid,) in db.execute("SELECT id FROM briefings ORDER BY seq")]
     for bid in briefing_ids:
-        rows = db.execute(
-            "SELECT rowid, idx, start, end, text FROM sentences WHERE briefing_id = ? ORDER BY idx",
-            (bid,),
-        ).fetchall()
-        read = readings([text for *_, text in rows])
-        sentences = [
-            (rowid, Sentence(f"{bid}:s{idx}", bid, idx, text, start, end, who, reading))
-            for (rowid, idx, start, end, text), (who, reading) in zip(rows, read, strict=True)
-        ]
-        entities.learn(db, [s for _, s in sentences])
-        for rowid, sentence in sentences:
-            store_reading(db, rowid, sentence)
+        rows = stored_text(db, bid)
+        store_readings(db, bid, rows, readings([text for *_, text in rows]))
+
+
+SentenceText = tuple[int, int, int, int, str]  # rowid, index, start, end, text
+
+
+def stored_text(db: sqlite3.Connection, briefing_id: str) -> list[SentenceText]:
+    """A live briefing's sentences as stored, in order."""
+    return db.execute(
+        "SELECT rowid, idx, start, end, text FROM sentences WHERE briefing_id = ? ORDER BY idx",
+        (briefing_id,),
+    ).fetchall()
+
+
+def store_readings(
+    db: sqlite3.Connection,
+    briefing_id: str,
+    rows: Sequence[SentenceText],
+    read: Sequence[tuple[str, Reading]],
+) -> None:
+    """The parser's readings (language/speakers.py) of a briefing's stored sentences, its
+    entities learnt and each sentence's speaker, acts and mentions stored."""
+    sentences = [
+        (rowid, Sentence(f"{briefing_id}:s{idx}", briefing_id, idx, text, start, end, who, reading))
+        for (rowid, idx, start, end, text), (who, reading) in zip(rows, read, strict=True)
+    ]
+    entities.learn(db, [s for _, s in sentences])
+    for rowid, sentence in sentences:
+        store_reading(db, rowid, sentence)
 
 
 def store_reading(db: sqlite3.Connection, rowid: int, sentence: Sentence) -> None:
@@ -260,6 +279,19 @@ def _m007_stories(db: sqlite3.Connection) -> None:
         stories.join(db, bid, [t for (t,) in texts])
 
 
+def _m008_unread(db: sqlite3.Connection) -> None:
+    """Briefings stored by a bulk import before the parser read them (`unread`): their
+    speakers, acts and entities are filled later, by the reading backlog
+    (retrieval/index/backlog.py)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE briefings ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX briefings_unread ON briefings (seq) WHERE unread = 1
+        """,
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _m001_catalogue,
     _m002_speakers,
@@ -268,6 +300,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _m005_articles,
     _m006_furniture,
     _m007_stories,
+    _m008_unread,
 )
 
 
@@ -292,6 +325,7 @@ class Entry:
     sentences: tuple[Sentence, ...]
     chunks: tuple[tuple[int, ...], ...]  # per sentence, the chunks that hold it
     aliases: tuple[str, ...] = ()  # other ids the briefing was given
+    unread: bool = False  # stored before the parser read it (a bulk import)
 
 
 RECORD_COLUMNS = "id, version, title, source, url, published, added_at, sentence_count, story"

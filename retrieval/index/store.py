@@ -44,6 +44,7 @@ class BriefingRows:
     chunks: tuple[Chunk, ...]
     chunk_texts: tuple[str, ...]
     aliases: tuple[str, ...] = ()  # other ids the briefing was given (index/articles.py)
+    unread: bool = False  # not parsed yet: a bulk import (index/backlog.py reads it later)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class BriefingStore:
             self.catalogue.abandon(writes)
             raise
         entries = [
-            Entry(rows.record, token, rows.sentences, _membership(rows), rows.aliases)
+            Entry(rows.record, token, rows.sentences, _membership(rows), rows.aliases, rows.unread)
             for rows, token in zip(batch, tokens, strict=True)
         ]
         superseded = self.catalogue.commit(entries)  # the commit point

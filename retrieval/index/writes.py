@@ -118,7 +118,8 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
     (number,) = seq.fetchone()
     db.execute(
         "INSERT INTO briefings (id, version, token, title, source, url, published, day, "
-        "added_at, sentence_count, seq, text_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "added_at, sentence_count, seq, text_key, unread) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             record.id,
             record.version,
@@ -132,6 +133,7 @@ def _add(db: sqlite3.Connection, entry: Entry, now: str) -> None:
             record.sentence_count,
             number,
             record.text_key,
+            int(entry.unread),
         ),
     )
     articles.add_aliases(db, record.id, entry.aliases)

@@ -23,6 +23,7 @@ no verb is a heading, a label or a caption, rarely an answer.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -157,8 +158,11 @@ def _by_words(line: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=256)
 def _by_line(line: str) -> str:
-    """Furniture its whole line gives away: a caption's credit, a gallery's counter, a stamp."""
+    """Furniture its whole line gives away: a caption's credit, a gallery's counter, a stamp.
+    Remembered for the last lines seen: every sentence of a paragraph asks about the same line,
+    and the credit's pattern costs time in proportion to the line's length."""
     if _CREDIT.search(line) or _GALLERY.search(line):
         return "caption"
     stamp = _STAMP.match(line)
@@ -206,12 +210,14 @@ def needs_verb(text: str, line: str) -> bool:
 
 
 def kinds(
-    texts: Sequence[str], lines: Sequence[str], verbs: Callable[[list[str]], list[bool]]
+    texts: Sequence[str], lines: Sequence[str], verbs: Callable[[list[str]], list[bool]] | None
 ) -> list[str]:
     """The furniture kind of each sentence ("" for citable ones), given the line that holds
     each; `verbs` tells, for the sentences that need it, whether each has a verb (the
-    parser's tagger)."""
+    parser's tagger); without it (a bulk import) the words and the line decide alone."""
     pairs = list(zip(texts, lines, strict=True))
-    asked = [i for i, (text, line) in enumerate(pairs) if needs_verb(text, line)]
-    has_verb = dict(zip(asked, verbs([texts[i] for i in asked]) if asked else [], strict=True))
+    asked = [i for i, (text, line) in enumerate(pairs) if needs_verb(text, line)] if verbs else []
+    has_verb = dict(
+        zip(asked, verbs([texts[i] for i in asked]) if verbs and asked else [], strict=True)
+    )
     return [kind_of(text, line, has_verb.get(i)) for i, (text, line) in enumerate(pairs)]

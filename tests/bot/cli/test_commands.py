@@ -141,6 +141,22 @@ def test_who_lists_what_a_person_said_with_the_speaker(cli, capsys) -> None:
     assert capsys.readouterr().out.strip() == "The briefings quote no one called Nobody."
 
 
+def test_a_bulk_ingest_is_searchable_at_once_and_read_names_its_speakers(cli, capsys) -> None:
+    assert cli(["ingest", "--bulk", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "1 added" in out and "1 briefing stored unread" in out
+    assert cli(["ask", "--json", "Where were the talks held?"]) == 0
+    assert json.loads(capsys.readouterr().out)["citations"]
+    assert cli(["who", "Keceli"]) == 1  # not parsed yet
+    capsys.readouterr()
+    assert cli(["read"]) == 0
+    assert "Read 1 briefing; 0 left." in capsys.readouterr().out
+    assert cli(["who", "--json", "Keceli"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["speaker"] == "Oncu Keceli"
+    assert cli(["read"]) == 0
+    assert capsys.readouterr().out.strip() == "No briefings wait to be read."
+
+
 def test_who_takes_either_spelling_and_every_view_shows_one_name(
     cli, capsys, tmp_path: Path
 ) -> None:

@@ -199,7 +199,7 @@ def test_an_older_catalogue_gets_the_days_its_sentences_date(tmp_path) -> None: 
     import sqlite3
 
     from retrieval.index.catalogue import Catalogue
-    from tests.retrieval.index.test_catalogue import entry, store, undo_migrations_5_to_7
+    from tests.retrieval.index.test_catalogue import entry, store, undo_migrations_5_to_8
 
     path = tmp_path / "catalogue.db"
     catalogue = Catalogue(path)
@@ -208,7 +208,7 @@ def test_an_older_catalogue_gets_the_days_its_sentences_date(tmp_path) -> None: 
     published = item.record.published
     catalogue.close()
     with sqlite3.connect(path) as db:  # the file as the version before event days left it
-        undo_migrations_5_to_7(db)
+        undo_migrations_5_to_8(db)
         db.execute("ALTER TABLE sentences DROP COLUMN event")
         db.execute("PRAGMA user_version = 3")
     reopened = Catalogue(path)

@@ -162,9 +162,11 @@ def test_several_openers_of_a_new_catalogue_all_get_it(tmp_path: Path) -> None:
             catalogue.close()
 
 
-def undo_migrations_5_to_7(db: sqlite3.Connection) -> None:
-    """Take a catalogue file back to before migrations 5 (articles), 6 (furniture) and 7
-    (stories), for tests of the migrations before them."""
+def undo_migrations_5_to_8(db: sqlite3.Connection) -> None:
+    """Take a catalogue file back to before migrations 5 (articles), 6 (furniture), 7
+    (stories) and 8 (unread), for tests of the migrations before them."""
+    db.execute("DROP INDEX briefings_unread")
+    db.execute("ALTER TABLE briefings DROP COLUMN unread")
     db.execute("DROP INDEX briefings_by_story")
     db.execute("ALTER TABLE briefings DROP COLUMN story")
     db.execute("ALTER TABLE briefings DROP COLUMN signature")
@@ -183,7 +185,7 @@ def test_an_older_catalogue_gets_text_keys_and_furniture(tmp_path: Path) -> None
     store(catalogue, entry("a", "Talks", ["Talks ended.", "Sign up for our newsletter."]))
     catalogue.close()
     with sqlite3.connect(path) as db:  # the file as the version before issue 23 left it
-        undo_migrations_5_to_7(db)
+        undo_migrations_5_to_8(db)
         db.execute("PRAGMA user_version = 4")
     reopened = Catalogue(path)
     assert [s.sentence.furniture for s in reopened.sentences_of("a")] == ["", "media"]

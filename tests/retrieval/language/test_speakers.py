@@ -13,7 +13,7 @@ from retrieval.index.catalogue import Catalogue, Entry
 from retrieval.language.names import fold, without_titles
 from retrieval.language.speakers import readings, speakers
 from retrieval.ranking.parties import acts_for, party_asked
-from tests.retrieval.index.test_catalogue import entry, store, undo_migrations_5_to_7
+from tests.retrieval.index.test_catalogue import entry, store, undo_migrations_5_to_8
 
 
 def speaker_of(sentence: str) -> str:
@@ -242,7 +242,7 @@ def test_an_older_catalogue_is_read_afresh_by_the_parser(tmp_path: Path) -> None
     assert said.sentence.speaker == ""  # entry() builds sentences without a reading
     catalogue.close()
     with sqlite3.connect(path) as db:  # the file as the version before entities left it
-        undo_migrations_5_to_7(db)
+        undo_migrations_5_to_8(db)
         for table in ("entities", "entity_names", "mentions", "affiliations"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP INDEX sentences_by_speaker_key")
