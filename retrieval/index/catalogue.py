@@ -412,3 +412,30 @@ class Catalogue:
             rows = self._rows(f"SELECT id, token FROM briefings WHERE id IN ({marks})", part)
             found.update((r[0], r[1]) for r in rows)
         return found
+
+    def chunk_sentences(
+        self, chunks: Sequence[tuple[str, int]]
+    ) -> dict[tuple[str, int], list[StoredSentence]]:
+        """The live sentences each chunk (briefing id, chunk number) holds, in order: one read
+        for a question's nearest chunks instead of one per chunk."""
+        found: dict[tuple[str, int], list[StoredSentence]] = {key: [] for key in chunks}
+        wanted = list(found)
+        for at in range(0, len(wanted), 400):
+            part = wanted[at : at + 400]
+            # `chunks` holds a sentence's chunk numbers as "3,4"; each test uses the
+            # (briefing_id, idx) index.
+            where = " OR ".join(
+                "(briefing_id = ? AND instr(',' || chunks || ',', ?) > 0)" for _ in part
+            )
+            params = [v for bid, n in part for v in (bid, f",{n},")]
+            for row in self._rows(
+                f"SELECT {SENTENCE_COLUMNS} FROM sentences WHERE {where}", params
+            ):
+                stored = stored_from_row(row)
+                for n in stored.chunks:
+                    held = found.get((stored.sentence.briefing_id, n))
+                    if held is not None:
+                        held.append(stored)
+        for held in found.values():
+            held.sort(key=lambda s: s.sentence.index)
+        return found

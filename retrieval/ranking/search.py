@@ -25,9 +25,15 @@ from retrieval.language.antecedents import leans_on_previous
 from retrieval.language.names import PARTIES
 from retrieval.language.terms import bm25, terms, topic_terms
 from retrieval.ranking.coverage import TermCoverage, english_rarity
+from retrieval.ranking.vector_cache import VectorCache
 from retrieval.types import BriefingRecord
 
 log = logging.getLogger(__name__)
+
+# Vectors kept between questions (ranking/vector_cache.py): about 1.6 kB each at 384
+# dimensions, so 13 MB and 6.5 MB at most.
+SENTENCE_VECTORS_KEPT = 8_192
+CHUNK_VECTORS_KEPT = 4_096
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,8 @@ class Gathered:
 
 
 class HybridSearcher:
-    """Finds the sentences most likely to answer a question; thread-safe, stateless."""
+    """Finds the sentences most likely to answer a question; thread-safe. It keeps nothing
+    but the stored vectors it has read (which never change: ranking/vector_cache.py)."""
 
     def __init__(
         self,
@@ -87,11 +94,14 @@ class HybridSearcher:
         weights: SearchWeights | None = None,
         *,
         quote_furniture: bool = False,
+        vectors_kept: tuple[int, int] = (SENTENCE_VECTORS_KEPT, CHUNK_VECTORS_KEPT),
     ) -> None:
         self.store = store
         self.weights = weights or SearchWeights()
         # Page furniture is context, never a candidate; True only to measure the difference.
         self.quote_furniture = quote_furniture
+        self._sentence_vectors = VectorCache(store.sentence_vectors, vectors_kept[0])
+        self._chunk_vectors = VectorCache(store.chunk_vectors, vectors_kept[1])
 
     def search(
         self,
@@ -124,12 +134,16 @@ class HybridSearcher:
         w, store, catalogue = self.weights, self.store, self.store.catalogue
         found: dict[SentenceKey, StoredSentence | None] = {}
         dense_rows: dict[SentenceKey, str] = {}
-        for bid, index, rid in store.nearest_sentences(query, w.dense_k, as_of, since):
+        # Both neighbour searches name their rows by id alone, and the chunks' members come in
+        # one read: Chroma's metadata and a read per chunk cost more than the searches.
+        sentences, chunks = store.nearest_rows(query, w.dense_k, w.chunk_k, as_of, since)
+        for bid, index, rid in sentences:
             found[(bid, index)] = None
             dense_rows[(bid, index)] = rid
-        for hit in store.nearest_chunks(query, w.chunk_k, as_of, since):
-            for stored in catalogue.sentences_between(hit.briefing_id, hit.first, hit.last):
-                found[(hit.briefing_id, stored.sentence.index)] = stored
+        members = catalogue.chunk_sentences([(bid, n) for bid, n, _ in chunks])
+        for bid, n, _ in chunks:
+            for stored in members[(bid, n)]:
+                found[(bid, stored.sentence.index)] = stored
         max_day = day_number(as_of) if as_of is not None else None
         min_day = day_number(since) if since is not None else None
         for stored in catalogue.lexical_candidates(query_terms, w.lexical_k, max_day, min_day):
@@ -153,10 +167,6 @@ class HybridSearcher:
         w, store, catalogue = self.weights, self.store, self.store.catalogue
         known, query_terms = found.sentences, found.query_terms
         records = catalogue.records_of(sorted({bid for bid, _ in known}))
-        rows = {
-            **store.sentence_row_ids([k for k in known if k not in found.dense_rows]),
-            **found.dense_rows,
-        }
         # A sentence that leans on the one before is judged with it (language/antecedents.py):
         # its score takes the lower of its own cosine and that of both together, so a sentence
         # about another plant than the question's drops, and none rises on its neighbour's
@@ -169,10 +179,15 @@ class HybridSearcher:
         before = {k: known[k] for k in leaning.values() if k in known}
         before.update(catalogue.sentences([k for k in leaning.values() if k not in known]))
         before = {k: s for k, s in before.items() if not s.sentence.furniture}
-        rows.update(store.sentence_row_ids([k for k in before if k not in rows]))
-        vectors = store.sentence_vectors([rows[k] for k in (*known, *before) if k in rows])
         chunk_keys = sorted({(bid, n) for (bid, _), s in known.items() for n in s.chunks})
-        chunk_cos = self._chunk_cosines(store.chunk_row_ids(chunk_keys), query)
+        # The rows of the candidates, the sentences before them and their chunks, from one
+        # read of the live writes; the dense neighbours' rows came with them.
+        sentence_rows, chunk_rows = store.row_ids(
+            [k for k in (*known, *before) if k not in found.dense_rows], chunk_keys
+        )
+        rows = {**sentence_rows, **found.dense_rows}
+        vectors = self._sentence_vectors.get([rows[k] for k in (*known, *before) if k in rows])
+        chunk_cos = self._chunk_cosines(chunk_rows, query)
 
         asked = topic_terms(question)
         stats = catalogue.statistics(query_terms + list(asked))
@@ -254,7 +269,7 @@ class HybridSearcher:
     def _chunk_cosines(
         self, chunk_rows: dict[tuple[str, int], str], query: np.ndarray
     ) -> dict[tuple[str, int], float]:
-        vectors = self.store.chunk_vectors(list(chunk_rows.values()))
+        vectors = self._chunk_vectors.get(list(chunk_rows.values()))
         return {
             key: float(vectors[rid] @ query) for key, rid in chunk_rows.items() if rid in vectors
         }

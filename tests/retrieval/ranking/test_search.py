@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -133,10 +134,41 @@ def test_a_question_reads_only_its_candidates(ingester: Ingester, store) -> None
     assert {name for name, _ in chroma} <= {"count", "query", "get"}
     assert {name for name, _ in catalogue} <= {
         "sentences",
-        "sentences_between",
+        "chunk_sentences",
         "lexical_candidates",
         "records_of",
         "live_tokens",
         "statistics",
         "briefings_holding",
     }
+
+
+def test_the_row_ids_name_what_chromas_metadata_names(ingester: Ingester, store) -> None:
+    ingester.ingest(FRESNO)
+    ingester.ingest(RAIL)
+    vector = store.embeddings.encode_query(["Which valley is Fresno in?"])[0]
+    sentences, chunks = store.nearest_rows(vector, 40, 12)
+    assert sentences == store.nearest_sentences(vector, 40)
+    hits = store.nearest_chunks(vector, 12)
+    assert [(bid, rid) for bid, _, rid in chunks] == [(h.briefing_id, h.row_id) for h in hits]
+    members = store.catalogue.chunk_sentences([(bid, n) for bid, n, _ in chunks])
+    for (bid, n, _), hit in zip(chunks, hits, strict=True):
+        assert members[(bid, n)] == store.catalogue.sentences_between(bid, hit.first, hit.last)
+
+
+def test_a_vector_is_read_once_and_a_rewritten_briefing_afresh(ingester: Ingester, store) -> None:
+    ingester.ingest(FRESNO)
+    ingester.ingest(RAIL)
+    searcher = HybridSearcher(store)
+    question = "Which valley is Fresno in?"
+    first = searcher.search(question)
+    chroma: list[tuple[str, dict[str, Any]]] = []
+    store._sentences = Spy(store._sentences, chroma)
+    store._chunks = Spy(store._chunks, chroma)
+    again = searcher.search(question)
+    assert [(c.stored.rowid, c.score) for c in again] == [(c.stored.rowid, c.score) for c in first]
+    assert [name for name, _ in chroma] == ["query", "query"]  # no vector read again
+    ingester.ingest(replace(FRESNO, text="Fresno lies in the Central Valley."))
+    texts = {c.stored.sentence.text for c in searcher.search(question)}
+    assert "Fresno lies in the Central Valley." in texts
+    assert "It lies in the San Joaquin Valley." not in texts
