@@ -7,9 +7,11 @@
     feeds.py        RSS and Atom: new items -> Briefings
     identity.py     deterministic ids: normalised URLs, briefing ids, content versions
     links.py        whether a text is an http(s) link
-    sentences.py    sentences with exact character offsets (pysbd, one Segmenter per thread)
+    sentences.py    sentences with exact character offsets (pysbd, one Segmenter per thread);
+                    a briefing's sentences as stored (speakers, furniture, event days)
     chunking.py     overlapping windows of whole sentences
     pipeline.py     Ingester: split, find speakers, embed, write; de-duplicated and atomic
+    bulk.py         a bulk import's splitting in worker processes, the parse left for later
     errors.py       IngestError and its kinds
 
 May import: `retrieval` (types, errors, the store and what it is built from). Never `bot`.
